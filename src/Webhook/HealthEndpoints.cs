@@ -1,0 +1,26 @@
+using RwxGuard.Cluster;
+using RwxGuard.Tls;
+
+namespace RwxGuard;
+
+/// <summary>/healthz (the process answers) and /readyz (certificate loaded and cluster view synced).</summary>
+public static class HealthEndpoints
+{
+    public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, HttpContext context) =>
+        {
+            // kube-apiserver style: one [+]/[-] line per check, "readyz check passed" when all pass.
+            var checks = new (string Name, bool Ok, string Detail)[]
+            {
+                ("serving-certificate", certificate.IsLoaded, certificate.Source),
+                ("cluster-view", view.Status.Ready, view.Status.Detail),
+            };
+            var ok = checks.All(c => c.Ok);
+            var lines = string.Concat(checks.Select(c => $"[{(c.Ok ? "+" : "-")}]{c.Name} {(c.Ok ? "ok" : "failed")}: {c.Detail}\n"));
+            var body = lines + (ok ? "readyz check passed\n" : "readyz check failed\n");
+            return Results.Text(body, "text/plain; charset=utf-8", statusCode: ok ? 200 : 503);
+        });
+    }
+}

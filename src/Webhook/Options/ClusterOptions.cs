@@ -1,0 +1,27 @@
+namespace RwxGuard.Options;
+
+public enum ClusterConnection
+{
+    /// <summary>In-cluster service account, then --kubeconfig, $KUBECONFIG, ~/.kube/config; none: offline.</summary>
+    Auto,
+    InCluster,
+    Kubeconfig,
+    Offline,
+}
+
+/// <summary>How the cluster view connects and keeps its watches alive. Flag: --kubeconfig.</summary>
+public sealed class ClusterOptions
+{
+    public const string Section = "Cluster";
+
+    public ClusterConnection Connection { get; set; } = ClusterConnection.Auto;
+    public string? Kubeconfig { get; set; }
+    /// <summary>Items per page when listing (the apiserver's limit/continue).</summary>
+    public int ListPageSize { get; set; } = 500;
+    /// <summary>Server-side timeout of one watch request; the watch then resumes from its last resourceVersion.</summary>
+    public int WatchTimeoutSeconds { get; set; } = 300;
+    public double BackoffInitialSeconds { get; set; } = 0.5;
+    public double BackoffMaxSeconds { get; set; } = 30;
+    /// <summary>A watch that has been failing this long makes the view (and /readyz) unavailable.</summary>
+    public double StaleAfterSeconds { get; set; } = 30;
+}

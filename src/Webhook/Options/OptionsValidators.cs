@@ -1,0 +1,65 @@
+using FluentValidation;
+
+namespace RwxGuard.Options;
+
+/// <summary>Property names are the configuration keys, so a failure names exactly what to fix.</summary>
+public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
+{
+    public ServerOptionsValidator()
+    {
+        RuleFor(o => o.Port).InclusiveBetween(1, 65535).OverridePropertyName("Server:Port");
+        RuleFor(o => o.MaxRequestBodyBytes).InclusiveBetween(64 * 1024, 64L * 1024 * 1024)
+            .OverridePropertyName("Server:MaxRequestBodyBytes");
+        RuleFor(o => o.CertificatePollSeconds).InclusiveBetween(1, 3600).OverridePropertyName("Server:CertificatePollSeconds");
+        RuleFor(o => o.TlsPrivateKeyFile).NotEmpty()
+            .When(o => !string.IsNullOrEmpty(o.TlsCertFile))
+            .WithMessage("is required when Server:TlsCertFile (--tls-cert-file) is set")
+            .OverridePropertyName("Server:TlsPrivateKeyFile");
+        RuleFor(o => o.TlsCertFile).NotEmpty()
+            .When(o => !string.IsNullOrEmpty(o.TlsPrivateKeyFile))
+            .WithMessage("is required when Server:TlsPrivateKeyFile (--tls-private-key-file) is set")
+            .OverridePropertyName("Server:TlsCertFile");
+        RuleFor(o => o.TlsCertFile).Must(File.Exists!)
+            .When(o => !string.IsNullOrEmpty(o.TlsCertFile))
+            .WithMessage(o => $"file '{o.TlsCertFile}' does not exist")
+            .OverridePropertyName("Server:TlsCertFile");
+        RuleFor(o => o.TlsPrivateKeyFile).Must(File.Exists!)
+            .When(o => !string.IsNullOrEmpty(o.TlsPrivateKeyFile))
+            .WithMessage(o => $"file '{o.TlsPrivateKeyFile}' does not exist")
+            .OverridePropertyName("Server:TlsPrivateKeyFile");
+    }
+}
+
+public sealed class ClusterOptionsValidator : AbstractValidator<ClusterOptions>
+{
+    public ClusterOptionsValidator()
+    {
+        RuleFor(o => o.Connection).IsInEnum().OverridePropertyName("Cluster:Connection");
+        RuleFor(o => o.ListPageSize).InclusiveBetween(1, 10_000).OverridePropertyName("Cluster:ListPageSize");
+        RuleFor(o => o.WatchTimeoutSeconds).InclusiveBetween(10, 3600).OverridePropertyName("Cluster:WatchTimeoutSeconds");
+        RuleFor(o => o.BackoffInitialSeconds).GreaterThan(0).OverridePropertyName("Cluster:BackoffInitialSeconds");
+        RuleFor(o => o.BackoffMaxSeconds).GreaterThanOrEqualTo(o => o.BackoffInitialSeconds)
+            .OverridePropertyName("Cluster:BackoffMaxSeconds");
+        RuleFor(o => o.StaleAfterSeconds).GreaterThan(0).OverridePropertyName("Cluster:StaleAfterSeconds");
+        RuleFor(o => o.Kubeconfig).Must(File.Exists!)
+            .When(o => !string.IsNullOrEmpty(o.Kubeconfig))
+            .WithMessage(o => $"file '{o.Kubeconfig}' does not exist")
+            .OverridePropertyName("Cluster:Kubeconfig");
+        RuleFor(o => o.Kubeconfig).NotEmpty()
+            .When(o => o.Connection == ClusterConnection.Kubeconfig)
+            .WithMessage("is required when Cluster:Connection is Kubeconfig")
+            .OverridePropertyName("Cluster:Kubeconfig");
+    }
+}
+
+public sealed class PolicyOptionsValidator : AbstractValidator<PolicyOptions>
+{
+    public PolicyOptionsValidator()
+    {
+        RuleFor(o => o.Mode).IsInEnum().OverridePropertyName("Policy:Mode");
+        RuleFor(o => o.OnClaimNotFound).IsInEnum().OverridePropertyName("Policy:OnClaimNotFound");
+        RuleFor(o => o.OnClusterUnavailable).IsInEnum().OverridePropertyName("Policy:OnClusterUnavailable");
+        RuleFor(o => o.RollingUpdateSurge).IsInEnum().OverridePropertyName("Policy:RollingUpdateSurge");
+        RuleFor(o => o.AnythingLlmSqlite).IsInEnum().OverridePropertyName("Policy:AnythingLlmSqlite");
+    }
+}

@@ -1,0 +1,37 @@
+namespace RwxGuard.Options;
+
+/// <summary>What a violation does: enforce denies, warn allows with warnings, audit only records.</summary>
+public enum EnforcementMode
+{
+    Enforce,
+    Warn,
+    Audit,
+}
+
+/// <summary>What a configurable rule does when it fires.</summary>
+public enum RuleAction
+{
+    /// <summary>Counts as a violation (denied in enforce mode).</summary>
+    Deny,
+    /// <summary>Allowed with a warning.</summary>
+    Warn,
+    /// <summary>Not reported to the user (still logged).</summary>
+    Ignore,
+}
+
+public sealed class PolicyOptions
+{
+    public const string Section = "Policy";
+
+    public EnforcementMode Mode { get; set; } = EnforcementMode.Enforce;
+    /// <summary>A claim (or a scaled workload) the view does not know.</summary>
+    public RuleAction OnClaimNotFound { get; set; } = RuleAction.Warn;
+    /// <summary>The view is not synced or has lost the API server.</summary>
+    public RuleAction OnClusterUnavailable { get; set; } = RuleAction.Warn;
+    /// <summary>One replica, RollingUpdate with maxSurge above 0, on a single-attach claim.</summary>
+    public RuleAction RollingUpdateSurge { get; set; } = RuleAction.Warn;
+    /// <summary>AnythingLLM with several replicas on RWX while still on its default SQLite database.</summary>
+    public RuleAction AnythingLlmSqlite { get; set; } = RuleAction.Warn;
+    /// <summary>Count an HPA's maxReplicas as the workload's replicas when the HPA targets it.</summary>
+    public bool CountAutoscalers { get; set; } = true;
+}

@@ -1,0 +1,17 @@
+namespace RwxGuard.Options;
+
+/// <summary>The HTTPS listener. Flags: --port, --tls-cert-file, --tls-private-key-file.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    public int Port { get; set; } = 8443;
+    /// <summary>PEM serving certificate (chain). Empty: a self-signed development certificate is generated.</summary>
+    public string? TlsCertFile { get; set; }
+    /// <summary>PEM private key for <see cref="TlsCertFile"/>.</summary>
+    public string? TlsPrivateKeyFile { get; set; }
+    /// <summary>Largest AdmissionReview accepted. 7 MiB, like controller-runtime: two 1.5 MiB objects plus envelope.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 7 * 1024 * 1024;
+    /// <summary>How often the certificate files are re-read even without a file event (kubelet symlink swaps).</summary>
+    public int CertificatePollSeconds { get; set; } = 10;
+}

@@ -1,0 +1,26 @@
+namespace RwxGuard.Policies;
+
+/// <summary>What the policies need to know about one PersistentVolumeClaim.</summary>
+public sealed record ClaimInfo
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public AccessModes SpecModes { get; init; }
+    /// <summary>status.accessModes: the bound volume's real capabilities.</summary>
+    public AccessModes StatusModes { get; init; }
+    public bool Bound { get; init; }
+    public string? StorageClassName { get; init; }
+    public string? VolumeName { get; init; }
+    /// <summary>spec.dataSource or spec.dataSourceRef is set (a clone or a restore).</summary>
+    public bool HasDataSource { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = Empty.Labels;
+
+    /// <summary>Bound claims report the volume's modes in status; until then only the request is known.</summary>
+    public AccessModes EffectiveModes => Bound && StatusModes != AccessModes.None ? StatusModes : SpecModes;
+
+    /// <summary>Neither ReadWriteMany nor ReadOnlyMany: only one node can attach it.</summary>
+    public bool IsSingleAttach => (EffectiveModes & AccessModeSet.MultiAttach) == 0;
+
+    public ObjectKey Key => new(Namespace, Name);
+}

@@ -1,0 +1,83 @@
+namespace RwxGuard.Policies;
+
+public enum WorkloadKind
+{
+    Deployment,
+    StatefulSet,
+    ReplicaSet,
+}
+
+/// <summary>The parts of a pod template that decide whether pods share storage.</summary>
+public sealed record PodTemplateInfo
+{
+    /// <summary>Claims named by <c>persistentVolumeClaim.claimName</c> volumes: shared by every pod.
+    /// StatefulSet volumeClaimTemplates and generic ephemeral volumes are per pod and never listed.</summary>
+    public IReadOnlyList<string> ClaimNames { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
+    public IReadOnlyList<string> Images { get; init; } = [];
+    /// <summary>Literal environment values of all containers (valueFrom and envFrom are not resolvable here).</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = Empty.Labels;
+    public bool HasEnvFrom { get; init; }
+
+    public static readonly PodTemplateInfo None = new();
+}
+
+/// <summary>spec.strategy of a Deployment; MaxSurge is the raw int-or-string ("25%", "1").</summary>
+public sealed record RolloutStrategy(string Type, string? MaxSurge)
+{
+    /// <summary>What the API server fills in when a Deployment names no strategy.</summary>
+    public static readonly RolloutStrategy DeploymentDefault = new("RollingUpdate", "25%");
+}
+
+/// <summary>The controller owner of an object (ownerReferences with controller: true).</summary>
+public sealed record OwnerInfo(string Kind, string Name);
+
+/// <summary>A Deployment, StatefulSet or ReplicaSet reduced to replicas and pod template.</summary>
+public sealed record WorkloadInfo
+{
+    public required WorkloadKind Kind { get; init; }
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    /// <summary>spec.replicas as sent; null when absent.</summary>
+    public int? Replicas { get; init; }
+    /// <summary>Deployments only; null for the other kinds.</summary>
+    public RolloutStrategy? Strategy { get; init; }
+    public PodTemplateInfo Template { get; init; } = PodTemplateInfo.None;
+    public OwnerInfo? ControllerOwner { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
+
+    /// <summary>The API server defaults an absent replicas field to 1 for all three kinds.</summary>
+    public int EffectiveReplicas => Replicas ?? 1;
+
+    public ObjectKey Key => new(Namespace, Name);
+
+    public override string ToString() => $"{Kind} {Key}";
+}
+
+/// <summary>An autoscaling/v1 Scale (the /scale subresource). spec: {} means zero replicas.</summary>
+public sealed record ScaleInfo(WorkloadKind TargetKind, string Namespace, string Name, int Replicas);
+
+/// <summary>A HorizontalPodAutoscaler reduced to its target and bounds.</summary>
+public sealed record HpaInfo
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string TargetApiVersion { get; init; }
+    public required string TargetKind { get; init; }
+    public required string TargetName { get; init; }
+    public int MaxReplicas { get; init; }
+    public int? MinReplicas { get; init; }
+
+    /// <summary>The workload kind the HPA scales, when it is one rwx-guard knows (apps/v1 only).</summary>
+    public WorkloadKind? Target => TargetApiVersion.StartsWith("apps/", StringComparison.Ordinal) || TargetApiVersion == "extensions/v1beta1"
+        ? TargetKind switch
+        {
+            "Deployment" => WorkloadKind.Deployment,
+            "StatefulSet" => WorkloadKind.StatefulSet,
+            "ReplicaSet" => WorkloadKind.ReplicaSet,
+            _ => null,
+        }
+        : null;
+
+    public ObjectKey Key => new(Namespace, Name);
+}

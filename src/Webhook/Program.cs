@@ -1,0 +1,18 @@
+using RwxGuard;
+using RwxGuard.Options;
+
+try
+{
+    var app = WebhookHost.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (SettingsException e)
+{
+    // Bad configuration stops the start with the key named; exit 2 like kube components' flag errors.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+/// <summary>Entry point type, visible to tests.</summary>
+public partial class Program;

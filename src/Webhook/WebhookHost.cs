@@ -1,0 +1,33 @@
+using RwxGuard.Admission;
+using RwxGuard.Cluster;
+using RwxGuard.Options;
+using RwxGuard.Tls;
+
+namespace RwxGuard;
+
+/// <summary>The composition root: settings, TLS, cluster view, policies, endpoints.</summary>
+public static class WebhookHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        SettingsLoader.AddWebhookSources(builder.Configuration, args);
+        configure?.Invoke(builder);
+        SettingsLoader.ValidateAll(builder.Configuration);
+
+        var server = SettingsLoader.Bind(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
+        builder.Services.AddValidatedOptions(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
+        builder.Services.AddValidatedOptions(builder.Configuration, ClusterOptions.Section, new ClusterOptionsValidator());
+        builder.Services.AddValidatedOptions(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.AddHttpsListener(server);
+        builder.Services.AddClusterView(builder.Configuration);
+        builder.Services.AddAdmission();
+
+        var app = builder.Build();
+        app.MapHealthEndpoints();
+        app.MapAdmissionEndpoints();
+        return app;
+    }
+}
