@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+
+namespace RwxGuard.Policies;
+
+public enum FindingKind
+{
+    /// <summary>Breaks a policy: denied in enforce mode, a warning in warn mode, recorded only in audit mode.</summary>
+    Violation,
+    /// <summary>Allowed; told to the user as a warning (recorded only in audit mode).</summary>
+    Warning,
+}
+
+/// <summary>
+/// One thing a policy has to say. <paramref name="Message"/> is the full explanation (the denial text);
+/// <paramref name="Warning"/> is the one-line form kubectl prints, kept under 120 characters.
+/// </summary>
+public sealed record Finding(string Rule, FindingKind Kind, string Message, string Warning);
+
+/// <summary>One RFC 6902 operation; <paramref name="Path"/> is an RFC 6901 pointer, already escaped.</summary>
+public sealed record PatchOperation(string Op, string Path, JsonNode? Value);
+
+/// <summary>What a policy returns: findings, and for mutating policies the patch.</summary>
+public sealed record PolicyResult(IReadOnlyList<Finding> Findings, IReadOnlyList<PatchOperation> Patch)
+{
+    public static readonly PolicyResult Empty = new([], []);
+
+    public static PolicyResult Of(IReadOnlyList<Finding> findings) => findings.Count == 0 ? Empty : new(findings, []);
+
+    public bool HasViolation => Findings.Any(f => f.Kind == FindingKind.Violation);
+}
+
+/// <summary>Rule names: stable identifiers used in audit annotations, metrics and reports.</summary>
+public static class Rules
+{
+    public const string ReplicatedSingleAttach = "replicated-single-attach";
+    public const string ExistingViolation = "existing-violation";
+    public const string RollingUpdateSurge = "rolling-update-surge";
+    public const string AnythingLlmSqlite = "anythingllm-sqlite";
+    public const string ClaimNotFound = "claim-not-found";
+    public const string WorkloadNotFound = "workload-not-found";
+    public const string ClusterUnavailable = "cluster-unavailable";
+    public const string ClaimMutated = "claim-rwx";
+    public const string ClaimLeftAlone = "claim-left-alone";
+    public const string NoRwxClass = "no-rwx-class";
+}
