@@ -8,7 +8,10 @@ namespace RwxGuard;
 /// <summary>The composition root: settings, TLS, cluster view, policies, endpoints.</summary>
 public static class WebhookHost
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="configure">Test hook: extra configuration sources, applied before settings are validated.</param>
+    /// <param name="overrideServices">Test hook: replaces registrations (e.g. the cluster view) after the defaults.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null,
+        Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         SettingsLoader.AddWebhookSources(builder.Configuration, args);
@@ -24,6 +27,8 @@ public static class WebhookHost
         builder.AddHttpsListener(server);
         builder.Services.AddClusterView(builder.Configuration);
         builder.Services.AddAdmission();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapHealthEndpoints();

@@ -1,10 +1,22 @@
+using RwxGuard.Policies;
+
 namespace RwxGuard.Admission;
 
+/// <summary>POST /validate (and, with the mutating webhook, /mutate).</summary>
 public static class AdmissionEndpoints
 {
-    public static IServiceCollection AddAdmission(this IServiceCollection services) => services;
+    public static IServiceCollection AddAdmission(this IServiceCollection services)
+    {
+        services.AddSingleton<ReplicatedWorkloadPolicy>();
+        services.AddSingleton<ValidatingHandler>();
+        services.AddSingleton<AdmissionPipeline>();
+        return services;
+    }
 
     public static void MapAdmissionEndpoints(this IEndpointRouteBuilder app)
     {
+        var admission = app.MapGroup("").WithTags("admission");
+        admission.MapPost("/validate", (HttpContext http, AdmissionPipeline pipeline, ValidatingHandler handler) =>
+            pipeline.HandleAsync(http, handler));
     }
 }

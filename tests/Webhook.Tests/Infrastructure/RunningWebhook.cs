@@ -22,13 +22,18 @@ public sealed class RunningWebhook : IAsyncDisposable
     public WebApplication App { get; }
     public Uri BaseAddress { get; }
     public HttpClient Client { get; }
+
+    /// <summary>Starts the server deciding from <paramref name="view"/> instead of a watched cluster.</summary>
+    public static Task<RunningWebhook> StartAsync(RwxGuard.Cluster.IClusterView view, IDictionary<string, string?>? settings = null) =>
+        StartAsync(settings: settings, services: s => s.AddSingleton(view));
     public IServiceProvider Services => App.Services;
 
     /// <param name="args">Extra command-line flags (the same ones the binary takes).</param>
     /// <param name="settings">Extra configuration keys, e.g. ["Policy:Mode"] = "Warn".</param>
     /// <param name="trustedCa">Trust only this CA; default: trust exactly the certificate the server serves.</param>
     public static async Task<RunningWebhook> StartAsync(string[]? args = null, IDictionary<string, string?>? settings = null,
-        X509Certificate2? trustedCa = null, Action<WebApplicationBuilder>? configure = null)
+        X509Certificate2? trustedCa = null, Action<WebApplicationBuilder>? configure = null,
+        Action<IServiceCollection>? services = null)
     {
         var allArgs = new List<string> { "--port", "0" };
         allArgs.AddRange(args ?? []);
@@ -41,7 +46,7 @@ public sealed class RunningWebhook : IAsyncDisposable
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             configure?.Invoke(builder);
-        });
+        }, services);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.First();

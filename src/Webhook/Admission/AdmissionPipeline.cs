@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using RwxGuard.Options;
+using RwxGuard.Policies;
+
+namespace RwxGuard.Admission;
+
+/// <summary>
+/// One admission call end to end: limits and content type, decode, handler, enforcement mode, encode. Every path
+/// answers with an AdmissionReview; nothing escapes as a 500 page or a dropped connection.
+/// </summary>
+public sealed partial class AdmissionPipeline(
+    IOptionsMonitor<ServerOptions> server,
+    IOptionsMonitor<PolicyOptions> policy,
+    ILogger<AdmissionPipeline> logger)
+{
+    public async Task HandleAsync(HttpContext http, IAdmissionHandler handler)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var limit = server.CurrentValue.MaxRequestBodyBytes;
+
+        if (!IsJson(http.Request.ContentType))
+        {
+            await WriteFailureAsync(http, handler, new AdmissionFailure(415,
+                $"Content-Type must be application/json, got '{http.Request.ContentType ?? "(none)"}'"), started);
+            return;
+        }
+        if (http.Request.ContentLength > limit)
+        {
+            // Rejected before reading a byte of it.
+            await WriteFailureAsync(http, handler, new AdmissionFailure(413,
+                $"request body of {http.Request.ContentLength} bytes exceeds the limit of {limit} bytes"), started);
+            return;
+        }
+
+        var reader = http.Request.BodyReader;
+        ReadResult read;
+        try
+        {
+            read = await ReadWholeBodyAsync(reader, limit, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await WriteFailureAsync(http, handler, new AdmissionFailure(e.StatusCode == 413 ? 413 : 400,
+                e.StatusCode == 413 ? $"request body exceeds the limit of {limit} bytes" : $"bad request body: {e.Message}"), started);
+            return;
+        }
+        catch (BodyTooLargeException)
+        {
+            await WriteFailureAsync(http, handler,
+                new AdmissionFailure(413, $"request body exceeds the limit of {limit} bytes"), started);
+            return;
+        }
+
+        byte[] payload;
+        Outcome outcome;
+        try
+        {
+            (payload, outcome) = Decide(read.Buffer, handler);
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+
+        http.Response.StatusCode = outcome.HttpStatus;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = payload.Length;
+        await http.Response.Body.WriteAsync(payload, http.RequestAborted);
+        LogDecision(outcome, handler, started);
+    }
+
+    /// <summary>Synchronous and in memory: decoding, the policy and encoding never wait on anything.</summary>
+    private (byte[] Payload, Outcome Outcome) Decide(ReadOnlySequence<byte> body, IAdmissionHandler handler)
+    {
+        var (review, failure) = AdmissionCodec.Decode(body);
+        if (failure is not null)
+        {
+            var failed = new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message);
+            return (AdmissionCodec.Encode(failure.ApiVersion, AdmissionDecision.Errored(failure.Uid ?? "", failure.HttpStatus, failure.Message)), failed);
+        }
+
+        var request = review!.Request!;
+        var uid = request.Uid!;
+        var input = new AdmissionInput(request, body);
+        var options = policy.CurrentValue;
+        AdmissionResponse response;
+        string decision;
+        IReadOnlyList<string> rules = [];
+        string? error = null;
+        try
+        {
+            var result = handler.Handle(input, options);
+            response = AdmissionDecision.From(uid, result, options.Mode, handler.Mutating);
+            rules = result.Findings.Select(f => f.Rule).Distinct().ToList();
+            decision = !response.Allowed ? "denied" : response.Patch is not null ? "patched" : "allowed";
+        }
+        catch (BadObjectException e)
+        {
+            response = AdmissionDecision.Errored(uid, 400, e.Message);
+            decision = "error";
+            error = e.Message;
+        }
+        catch (Exception e)
+        {
+            // A bug must not become a dropped connection: answer, and keep the details in the log.
+            LogInternalError(e, uid);
+            response = AdmissionDecision.Errored(uid, 500, $"internal error in rwx-guard while deciding request {uid}; see its logs");
+            decision = "error";
+            error = e.GetType().Name;
+        }
+
+        var outcome = new Outcome(200, uid, input, request.Namespace, request.Name, request.DryRun == true, decision, rules, error);
+        return (AdmissionCodec.Encode(review.ApiVersion, response), outcome);
+    }
+
+    private static async Task<ReadResult> ReadWholeBodyAsync(PipeReader reader, long limit, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellation);
+            if (read.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(read.Buffer.End);
+                throw new BodyTooLargeException();
+            }
+            if (read.IsCompleted || read.IsCanceled) return read;
+            // Nothing consumed yet: ask for more while keeping what arrived.
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    private async Task WriteFailureAsync(HttpContext http, IAdmissionHandler handler, AdmissionFailure failure, long started)
+    {
+        var payload = AdmissionCodec.Encode(failure.ApiVersion, AdmissionDecision.Errored(failure.Uid ?? "", failure.HttpStatus, failure.Message));
+        http.Response.StatusCode = failure.HttpStatus;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = payload.Length;
+        await http.Response.Body.WriteAsync(payload, http.RequestAborted);
+        LogDecision(new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message), handler, started);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private void LogDecision(Outcome outcome, IAdmissionHandler handler, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var kind = outcome.Input?.Route.Label ?? "unknown";
+        var operation = outcome.Input?.Operation ?? "unknown";
+        var target = outcome.Namespace is null ? outcome.Name ?? "" : $"{outcome.Namespace}/{outcome.Name}";
+        if (outcome.Decision == "error")
+            LogError(handler.Name, outcome.Uid ?? "", kind, target, operation, outcome.HttpStatus, outcome.Error ?? "", elapsed);
+        else
+            LogDecided(handler.Name, outcome.Uid!, kind, target, operation, outcome.Decision, string.Join(",", outcome.Rules),
+                outcome.DryRun, elapsed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, EventName = "AdmissionDecision",
+        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} decision={Decision} rules={Rules} dryRun={DryRun} durationMs={DurationMs:0.###}")]
+    private partial void LogDecided(string webhook, string uid, string kind, string @object, string operation, string decision,
+        string rules, bool dryRun, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, EventName = "AdmissionError",
+        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} status={Status} error={Error} durationMs={DurationMs:0.###}")]
+    private partial void LogError(string webhook, string uid, string kind, string @object, string operation, int status,
+        string error, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Error, EventName = "AdmissionInternalError", Message = "internal error deciding uid={Uid}")]
+    private partial void LogInternalError(Exception exception, string uid);
+
+    private sealed record Outcome(int HttpStatus, string? Uid, AdmissionInput? Input, string? Namespace, string? Name,
+        bool DryRun, string Decision, IReadOnlyList<string> Rules, string? Error);
+
+    private sealed class BodyTooLargeException : Exception;
+}

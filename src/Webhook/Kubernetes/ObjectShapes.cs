@@ -1,0 +1,167 @@
+namespace RwxGuard.Kubernetes;
+
+// Minimal shapes of the Kubernetes objects an admission request carries. Only the fields the policies read are
+// declared: the source-generated deserializer skips everything else (managedFields, status conditions, …) without
+// allocating, which is what keeps a 12 KB Deployment cheap to decode.
+
+public sealed class ObjectMeta
+{
+    public string? Name { get; set; }
+    public string? GenerateName { get; set; }
+    public string? Namespace { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
+    public Dictionary<string, string>? Annotations { get; set; }
+    public List<OwnerReference>? OwnerReferences { get; set; }
+}
+
+public sealed class OwnerReference
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public string? Name { get; set; }
+    public bool? Controller { get; set; }
+}
+
+/// <summary>apps/v1 Deployment, StatefulSet or ReplicaSet.</summary>
+public sealed class WorkloadObject
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta? Metadata { get; set; }
+    public WorkloadSpec? Spec { get; set; }
+}
+
+public sealed class WorkloadSpec
+{
+    public int? Replicas { get; set; }
+    public DeploymentStrategy? Strategy { get; set; }
+    public PodTemplate? Template { get; set; }
+}
+
+public sealed class DeploymentStrategy
+{
+    public string? Type { get; set; }
+    public RollingUpdateDeployment? RollingUpdate { get; set; }
+}
+
+public sealed class RollingUpdateDeployment
+{
+    [System.Text.Json.Serialization.JsonConverter(typeof(IntOrStringConverter))]
+    public string? MaxSurge { get; set; }
+}
+
+public sealed class PodTemplate
+{
+    public ObjectMeta? Metadata { get; set; }
+    public PodSpec? Spec { get; set; }
+}
+
+public sealed class PodSpec
+{
+    public List<Volume>? Volumes { get; set; }
+    public List<Container>? Containers { get; set; }
+    public List<Container>? InitContainers { get; set; }
+}
+
+public sealed class Volume
+{
+    public string? Name { get; set; }
+    public ClaimVolumeSource? PersistentVolumeClaim { get; set; }
+}
+
+public sealed class ClaimVolumeSource
+{
+    public string? ClaimName { get; set; }
+}
+
+public sealed class Container
+{
+    public string? Image { get; set; }
+    public List<EnvVar>? Env { get; set; }
+    public List<EnvFromSource>? EnvFrom { get; set; }
+}
+
+public sealed class EnvVar
+{
+    public string? Name { get; set; }
+    public string? Value { get; set; }
+}
+
+/// <summary>Only its presence matters: values from ConfigMaps cannot be seen from admission.</summary>
+public sealed class EnvFromSource;
+
+/// <summary>autoscaling/v1 Scale, what /scale subresource requests carry.</summary>
+public sealed class ScaleObject
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta? Metadata { get; set; }
+    public ScaleSpec? Spec { get; set; }
+}
+
+public sealed class ScaleSpec
+{
+    public int? Replicas { get; set; }
+}
+
+/// <summary>v1 PersistentVolumeClaim.</summary>
+public sealed class ClaimObject
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta? Metadata { get; set; }
+    public ClaimSpec? Spec { get; set; }
+    public ClaimStatus? Status { get; set; }
+}
+
+public sealed class ClaimSpec
+{
+    public List<string>? AccessModes { get; set; }
+    public string? StorageClassName { get; set; }
+    public string? VolumeName { get; set; }
+    public TypedReference? DataSource { get; set; }
+    public TypedReference? DataSourceRef { get; set; }
+}
+
+public sealed class ClaimStatus
+{
+    public string? Phase { get; set; }
+    public List<string>? AccessModes { get; set; }
+}
+
+public sealed class TypedReference
+{
+    public string? ApiGroup { get; set; }
+    public string? Kind { get; set; }
+    public string? Name { get; set; }
+}
+
+/// <summary>autoscaling/v1 or v2 HorizontalPodAutoscaler: the fields rwx-guard reads are the same in both.</summary>
+public sealed class HpaObject
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta? Metadata { get; set; }
+    public HpaSpec? Spec { get; set; }
+}
+
+public sealed class HpaSpec
+{
+    public CrossVersionObjectReference? ScaleTargetRef { get; set; }
+    public int? MinReplicas { get; set; }
+    public int? MaxReplicas { get; set; }
+}
+
+public sealed class CrossVersionObjectReference
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public string? Name { get; set; }
+}
+
+/// <summary>Only apiVersion and kind: used to check that an object is what the request says it is.</summary>
+public sealed class TypeHeader
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+}

@@ -1,0 +1,29 @@
+namespace RwxGuard.Policies;
+
+/// <summary>Message formatting shared by the policies.</summary>
+public static class Text
+{
+    /// <summary>kubectl prints each warning on one line; the API server truncates long ones. Keep each under this.</summary>
+    public const int MaxWarningLength = 120;
+
+    public const string WarningPrefix = "rwx-guard: ";
+
+    public const string RwxClasses = "EFS, Azure Files, Filestore, CephFS or NFS";
+
+    /// <summary>Prefixes and cuts a warning to <see cref="MaxWarningLength"/> characters.</summary>
+    public static string Warning(string text)
+    {
+        var full = WarningPrefix + text;
+        return full.Length <= MaxWarningLength ? full : string.Concat(full.AsSpan(0, MaxWarningLength - 1), "…");
+    }
+
+    public static string Claims(IEnumerable<ClaimInfo> claims) =>
+        string.Join(", ", claims.Select(c => $"{c.Name} ({AccessModeSet.Format(c.EffectiveModes)})"));
+
+    public static string ShortClaims(IReadOnlyList<ClaimInfo> claims) =>
+        claims.Count == 1
+            ? $"claim {claims[0].Name} ({AccessModeSet.Short(claims[0].EffectiveModes)})"
+            : $"claims {string.Join(", ", claims.Select(c => $"{c.Name} ({AccessModeSet.Short(c.EffectiveModes)})"))}";
+
+    public static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+}

@@ -1,0 +1,45 @@
+using RwxGuard.Cluster;
+using RwxGuard.Policies;
+
+namespace RwxGuard.Tests.Infrastructure;
+
+/// <summary>A cluster view built in the test: a few objects, and a switch for ready/offline.</summary>
+public sealed class FakeClusterView : IClusterView
+{
+    private readonly List<ClaimInfo> _claims = [];
+    private readonly List<WorkloadInfo> _workloads = [];
+    private readonly List<HpaInfo> _hpas = [];
+    private readonly List<StorageClassInfo> _classes = [];
+
+    public ClusterViewStatus Status { get; set; } = new(false, true, "synced");
+
+    public FakeClusterView Add(ClaimInfo claim) { _claims.RemoveAll(c => c.Key == claim.Key); _claims.Add(claim); return this; }
+    public FakeClusterView Add(WorkloadInfo workload) { _workloads.Add(workload); return this; }
+    public FakeClusterView Add(HpaInfo hpa) { _hpas.Add(hpa); return this; }
+    public FakeClusterView Add(StorageClassInfo storageClass) { _classes.Add(storageClass); return this; }
+
+    public static FakeClusterView Unavailable() => new() { Status = new(false, false, "persistentvolumeclaims not synced") };
+    public static FakeClusterView OfflineView() => new() { Status = ClusterViewStatus.OfflineReady };
+
+    public Lookup<ClaimInfo> GetClaim(string @namespace, string name) =>
+        !Status.Ready ? Lookup<ClaimInfo>.Unavailable
+        : _claims.FirstOrDefault(c => c.Namespace == @namespace && c.Name == name) is { } c ? Lookup<ClaimInfo>.Found(c)
+        : Lookup<ClaimInfo>.NotFound;
+
+    public Lookup<WorkloadInfo> GetWorkload(WorkloadKind kind, string @namespace, string name) =>
+        !Status.Ready ? Lookup<WorkloadInfo>.Unavailable
+        : _workloads.FirstOrDefault(w => w.Kind == kind && w.Namespace == @namespace && w.Name == name) is { } w
+            ? Lookup<WorkloadInfo>.Found(w)
+            : Lookup<WorkloadInfo>.NotFound;
+
+    public IReadOnlyList<WorkloadInfo> WorkloadsMountingClaim(string @namespace, string claimName) =>
+        !Status.Ready ? [] : _workloads.Where(w => w.Namespace == @namespace && w.Template.ClaimNames.Contains(claimName)).ToList();
+
+    public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name) =>
+        !Status.Ready ? [] : _hpas.Where(h => h.Target == kind && h.Namespace == @namespace && h.TargetName == name).ToList();
+
+    public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses =>
+        !Status.Ready ? Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable
+        : Status.Offline ? Lookup<IReadOnlyList<StorageClassInfo>>.NotFound
+        : Lookup<IReadOnlyList<StorageClassInfo>>.Found(_classes);
+}
