@@ -1,6 +1,7 @@
 using RwxGuard.Admission;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
+using RwxGuard.Telemetry;
 using RwxGuard.Tls;
 
 namespace RwxGuard;
@@ -25,12 +26,23 @@ public static class WebhookHost
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddHttpsListener(server);
+        builder.AddWebhookTelemetry();
+        if (server.MetricsPort >= 0)
+            builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(server.MetricsPort)); // plain HTTP, /metrics only
         builder.Services.AddClusterView(builder.Configuration);
         builder.Services.AddAdmission();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // The plain-HTTP metrics port serves /metrics and nothing else: admission stays HTTPS-only.
+        app.Use((context, next) =>
+        {
+            if (context.Request.IsHttps || context.Request.Path == "/metrics") return next(context);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        app.MapMetricsEndpoint();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
         return app;

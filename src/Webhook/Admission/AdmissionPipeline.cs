@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Telemetry;
 
 namespace RwxGuard.Admission;
 
@@ -15,12 +16,14 @@ namespace RwxGuard.Admission;
 public sealed partial class AdmissionPipeline(
     IOptionsMonitor<ServerOptions> server,
     IOptionsMonitor<PolicyOptions> policy,
+    WebhookMetrics metrics,
     ILogger<AdmissionPipeline> logger)
 {
     public async Task HandleAsync(HttpContext http, IAdmissionHandler handler)
     {
         var started = Stopwatch.GetTimestamp();
         var limit = server.CurrentValue.MaxRequestBodyBytes;
+        using var span = WebhookMetrics.ActivitySource.StartActivity($"admission {handler.Name}", ActivityKind.Server);
 
         if (!IsJson(http.Request.ContentType))
         {
@@ -76,12 +79,17 @@ public sealed partial class AdmissionPipeline(
     /// <summary>Synchronous and in memory: decoding, the policy and encoding never wait on anything.</summary>
     private (byte[] Payload, Outcome Outcome) Decide(ReadOnlySequence<byte> body, IAdmissionHandler handler)
     {
-        var (review, failure) = AdmissionCodec.Decode(body);
+        AdmissionReview? review;
+        AdmissionFailure? failure;
+        using (WebhookMetrics.ActivitySource.StartActivity("decode"))
+            (review, failure) = AdmissionCodec.Decode(body);
         if (failure is not null)
         {
-            var failed = new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message);
+            var failed = new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
+                policy.CurrentValue.Mode);
             return (AdmissionCodec.Encode(failure.ApiVersion, AdmissionDecision.Errored(failure.Uid ?? "", failure.HttpStatus, failure.Message)), failed);
         }
+        Activity.Current?.SetTag("k8s.admission.uid", review!.Request!.Uid);
 
         var request = review!.Request!;
         var uid = request.Uid!;
@@ -89,13 +97,14 @@ public sealed partial class AdmissionPipeline(
         var options = policy.CurrentValue;
         AdmissionResponse response;
         string decision;
-        IReadOnlyList<string> rules = [];
+        IReadOnlyList<Finding> findings = [];
         string? error = null;
+        var decide = WebhookMetrics.ActivitySource.StartActivity("decide");
         try
         {
             var result = handler.Handle(input, options);
             response = AdmissionDecision.From(uid, result, options.Mode, handler.Mutating);
-            rules = result.Findings.Select(f => f.Rule).Distinct().ToList();
+            findings = result.Findings;
             decision = !response.Allowed ? "denied" : response.Patch is not null ? "patched" : "allowed";
         }
         catch (BadObjectException e)
@@ -112,9 +121,15 @@ public sealed partial class AdmissionPipeline(
             decision = "error";
             error = e.GetType().Name;
         }
+        finally
+        {
+            decide?.Dispose();
+        }
 
-        var outcome = new Outcome(200, uid, input, request.Namespace, request.Name, request.DryRun == true, decision, rules, error);
-        return (AdmissionCodec.Encode(review.ApiVersion, response), outcome);
+        var outcome = new Outcome(200, uid, input, request.Namespace, request.Name, request.DryRun == true, decision, findings,
+            error, options.Mode);
+        using (WebhookMetrics.ActivitySource.StartActivity("encode"))
+            return (AdmissionCodec.Encode(review.ApiVersion, response), outcome);
     }
 
     private static async Task<ReadResult> ReadWholeBodyAsync(PipeReader reader, long limit, CancellationToken cancellation)
@@ -140,30 +155,57 @@ public sealed partial class AdmissionPipeline(
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = payload.Length;
         await http.Response.Body.WriteAsync(payload, http.RequestAborted);
-        LogDecision(new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message), handler, started);
+        LogDecision(new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
+            policy.CurrentValue.Mode), handler, started);
     }
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The one place a decision is recorded: metrics, span tags and one log line.</summary>
     private void LogDecision(Outcome outcome, IAdmissionHandler handler, long started)
     {
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var elapsed = seconds * 1000;
         var kind = outcome.Input?.Route.Label ?? "unknown";
         var operation = outcome.Input?.Operation ?? "unknown";
+        var mode = ModeLabel(outcome.Mode);
+        var tags = new TagList
+        {
+            { "webhook", handler.Name }, { "operation", operation }, { "kind", kind },
+            { "decision", outcome.Decision }, { "mode", mode }, { "dry_run", outcome.DryRun },
+        };
+        metrics.Requests.Add(1, tags);
+        metrics.Duration.Record(seconds, tags);
+        foreach (var finding in outcome.Findings)
+            metrics.PolicyResults.Add(1, new TagList
+            {
+                { "rule", finding.Rule }, { "result", finding.Kind == FindingKind.Violation ? "violation" : "warning" },
+                { "kind", kind }, { "mode", mode },
+            });
+        if (outcome.Decision == "patched") metrics.Patches.Add(1, new TagList { { "kind", kind }, { "dry_run", outcome.DryRun } });
+        Activity.Current?.SetTag("k8s.admission.decision", outcome.Decision);
+
         var target = outcome.Namespace is null ? outcome.Name ?? "" : $"{outcome.Namespace}/{outcome.Name}";
         if (outcome.Decision == "error")
             LogError(handler.Name, outcome.Uid ?? "", kind, target, operation, outcome.HttpStatus, outcome.Error ?? "", elapsed);
         else
-            LogDecided(handler.Name, outcome.Uid!, kind, target, operation, outcome.Decision, string.Join(",", outcome.Rules),
-                outcome.DryRun, elapsed);
+            LogDecided(handler.Name, outcome.Uid!, kind, target, operation, outcome.Decision,
+                string.Join(",", outcome.Findings.Select(f => f.Rule).Distinct()), mode, outcome.DryRun, elapsed);
     }
 
+    private static string ModeLabel(EnforcementMode mode) => mode switch
+    {
+        EnforcementMode.Enforce => "enforce",
+        EnforcementMode.Warn => "warn",
+        _ => "audit",
+    };
+
     [LoggerMessage(Level = LogLevel.Information, EventName = "AdmissionDecision",
-        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} decision={Decision} rules={Rules} dryRun={DryRun} durationMs={DurationMs:0.###}")]
+        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} decision={Decision} rules={Rules} mode={Mode} dryRun={DryRun} durationMs={DurationMs:0.###}")]
     private partial void LogDecided(string webhook, string uid, string kind, string @object, string operation, string decision,
-        string rules, bool dryRun, double durationMs);
+        string rules, string mode, bool dryRun, double durationMs);
 
     [LoggerMessage(Level = LogLevel.Warning, EventName = "AdmissionError",
         Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} status={Status} error={Error} durationMs={DurationMs:0.###}")]
@@ -174,7 +216,7 @@ public sealed partial class AdmissionPipeline(
     private partial void LogInternalError(Exception exception, string uid);
 
     private sealed record Outcome(int HttpStatus, string? Uid, AdmissionInput? Input, string? Namespace, string? Name,
-        bool DryRun, string Decision, IReadOnlyList<string> Rules, string? Error);
+        bool DryRun, string Decision, IReadOnlyList<Finding> Findings, string? Error, EnforcementMode Mode);
 
     private sealed class BodyTooLargeException : Exception;
 }

@@ -9,6 +9,9 @@ public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
     {
         // 0 asks the OS for a free port (tests); Kubernetes manifests always name one.
         RuleFor(o => o.Port).InclusiveBetween(0, 65535).OverridePropertyName("Server:Port");
+        RuleFor(o => o.MetricsPort).InclusiveBetween(-1, 65535).OverridePropertyName("Server:MetricsPort");
+        RuleFor(o => o.MetricsPort).NotEqual(o => o.Port).When(o => o.Port != 0)
+            .WithMessage("must differ from Server:Port").OverridePropertyName("Server:MetricsPort");
         RuleFor(o => o.MaxRequestBodyBytes).InclusiveBetween(64 * 1024, 64L * 1024 * 1024)
             .OverridePropertyName("Server:MaxRequestBodyBytes");
         RuleFor(o => o.CertificatePollSeconds).InclusiveBetween(1, 3600).OverridePropertyName("Server:CertificatePollSeconds");

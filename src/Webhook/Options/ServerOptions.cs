@@ -14,4 +14,6 @@ public sealed class ServerOptions
     public long MaxRequestBodyBytes { get; set; } = 7 * 1024 * 1024;
     /// <summary>How often the certificate files are re-read even without a file event (kubelet symlink swaps).</summary>
     public int CertificatePollSeconds { get; set; } = 10;
+    /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>
+    public int MetricsPort { get; set; } = 9090;
 }

@@ -25,6 +25,7 @@ public static class SettingsLoader
         ["--kubeconfig"] = "Cluster:Kubeconfig",
         ["--config"] = "Config",
         ["--mode"] = "Policy:Mode",
+        ["--metrics-port"] = "Server:MetricsPort",
     };
 
     /// <summary>Adds the settings file (from --config or RWXGUARD_CONFIG) and the flags, flags last so they win.</summary>

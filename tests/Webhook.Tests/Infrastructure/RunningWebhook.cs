@@ -27,6 +27,8 @@ public sealed class RunningWebhook : IAsyncDisposable
     public static Task<RunningWebhook> StartAsync(RwxGuard.Cluster.IClusterView view, IDictionary<string, string?>? settings = null) =>
         StartAsync(settings: settings, services: s => s.AddSingleton(view));
     public IServiceProvider Services => App.Services;
+    /// <summary>The plain-HTTP metrics listener, when enabled.</summary>
+    public Uri? MetricsAddress { get; private init; }
 
     /// <param name="args">Extra command-line flags (the same ones the binary takes).</param>
     /// <param name="settings">Extra configuration keys, e.g. ["Policy:Mode"] = "Warn".</param>
@@ -35,7 +37,7 @@ public sealed class RunningWebhook : IAsyncDisposable
         X509Certificate2? trustedCa = null, Action<WebApplicationBuilder>? configure = null,
         Action<IServiceCollection>? services = null)
     {
-        var allArgs = new List<string> { "--port", "0" };
+        var allArgs = new List<string> { "--port", "0", "--metrics-port", "0" };
         allArgs.AddRange(args ?? []);
         var app = WebhookHost.Build(allArgs.ToArray(), builder =>
         {
@@ -48,12 +50,13 @@ public sealed class RunningWebhook : IAsyncDisposable
             configure?.Invoke(builder);
         }, services);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First();
-        var port = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost"))).ToList();
+        var port = addresses.First(a => a.Scheme == "https").Port;
         var baseAddress = new Uri($"https://localhost:{port}/");
         var client = new HttpClient(CreateHandler(app.Services, trustedCa)) { BaseAddress = baseAddress };
-        return new RunningWebhook(app, baseAddress, client);
+        var metrics = addresses.FirstOrDefault(a => a.Scheme == "http") is { } m ? new Uri($"http://localhost:{m.Port}/") : null;
+        return new RunningWebhook(app, baseAddress, client) { MetricsAddress = metrics };
     }
 
     /// <summary>A handler that validates the server chain against one trust anchor, with no other roots.</summary>
