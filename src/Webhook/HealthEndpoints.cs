@@ -9,13 +9,14 @@ public static class HealthEndpoints
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, HttpContext context) =>
+        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, ShutdownCoordinator shutdown) =>
         {
             // kube-apiserver style: one [+]/[-] line per check, "readyz check passed" when all pass.
             var checks = new (string Name, bool Ok, string Detail)[]
             {
                 ("serving-certificate", certificate.IsLoaded, certificate.Source),
                 ("cluster-view", view.Status.Ready, view.Status.Detail),
+                ("shutdown", !shutdown.IsStopping, shutdown.IsStopping ? "shutting down" : "running"),
             };
             var ok = checks.All(c => c.Ok);
             var lines = string.Concat(checks.Select(c => $"[{(c.Ok ? "+" : "-")}]{c.Name} {(c.Ok ? "ok" : "failed")}: {c.Detail}\n"));

@@ -31,6 +31,11 @@ public static class WebhookHost
             builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(server.MetricsPort)); // plain HTTP, /metrics only
         builder.Services.AddClusterView(builder.Configuration);
         builder.Services.AddAdmission();
+        builder.Services.AddSingleton(sp => new ShutdownCoordinator(TimeSpan.FromSeconds(server.ShutdownDelaySeconds),
+            sp.GetRequiredService<ILogger<ShutdownCoordinator>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
+        builder.Services.Configure<HostOptions>(o =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownDelaySeconds + server.ShutdownTimeoutSeconds));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         overrideServices?.Invoke(builder.Services);
 

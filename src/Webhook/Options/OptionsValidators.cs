@@ -12,6 +12,8 @@ public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
         RuleFor(o => o.MetricsPort).InclusiveBetween(-1, 65535).OverridePropertyName("Server:MetricsPort");
         RuleFor(o => o.MetricsPort).NotEqual(o => o.Port).When(o => o.Port != 0)
             .WithMessage("must differ from Server:Port").OverridePropertyName("Server:MetricsPort");
+        RuleFor(o => o.ShutdownDelaySeconds).InclusiveBetween(0, 300).OverridePropertyName("Server:ShutdownDelaySeconds");
+        RuleFor(o => o.ShutdownTimeoutSeconds).InclusiveBetween(1, 300).OverridePropertyName("Server:ShutdownTimeoutSeconds");
         RuleFor(o => o.MaxRequestBodyBytes).InclusiveBetween(64 * 1024, 64L * 1024 * 1024)
             .OverridePropertyName("Server:MaxRequestBodyBytes");
         RuleFor(o => o.CertificatePollSeconds).InclusiveBetween(1, 3600).OverridePropertyName("Server:CertificatePollSeconds");

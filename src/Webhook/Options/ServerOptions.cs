@@ -16,4 +16,8 @@ public sealed class ServerOptions
     public int CertificatePollSeconds { get; set; } = 10;
     /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>
     public int MetricsPort { get; set; } = 9090;
+    /// <summary>After SIGTERM: seconds of not-ready-but-serving before Kestrel stops accepting connections.</summary>
+    public double ShutdownDelaySeconds { get; set; } = 5;
+    /// <summary>After the delay: the most time in-flight requests get to finish.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 15;
 }

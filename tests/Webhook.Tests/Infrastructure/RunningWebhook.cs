@@ -45,6 +45,7 @@ public sealed class RunningWebhook : IAsyncDisposable
             {
                 ["Cluster:Connection"] = "Offline",
                 ["Logging:LogLevel:Default"] = "Warning",
+                ["Server:ShutdownDelaySeconds"] = "0",
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             configure?.Invoke(builder);
