@@ -169,6 +169,8 @@ public sealed class DockerfileTests
             Assert.Equal(200, healthz.Status);
             var readyz = await TlsClient.GetAsync(port, "/readyz", anchors, cancellationToken: ct);
             Assert.True(readyz.Status == 200, $"/readyz: {readyz.Status}\n{readyz.Body}");
+            // The Dockerfile clears the base image's ASPNETCORE_HTTP_PORTS: no plain-HTTP binding is even attempted.
+            lock (output) Assert.DoesNotContain("Overriding address", output.ToString());
         }
         finally
         {
