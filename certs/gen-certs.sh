@@ -183,7 +183,7 @@ serving_problem() {
   openssl x509 -in "$tls_crt" -noout -checkend $((renew_days * 86400)) >/dev/null ||
     { echo "expires within $renew_days days"; return; }
   local have want
-  have="$(openssl x509 -in "$tls_crt" -noout -text | grep -o 'DNS:[^,[:space:]]*' | sort | tr '\n' ' ')"
+  have="$(openssl x509 -in "$tls_crt" -noout -text | { grep -o 'DNS:[^,[:space:]]*' || true; } | sort | tr '\n' ' ')"
   want="$(printf 'DNS:%s\n' "${names[@]}" | sort | tr '\n' ' ')"
   [[ $have == "$want" ]] || { echo "names differ (has: $have)"; return; }
 }
