@@ -58,7 +58,7 @@ public sealed class DockerfileTests
             .Select(p => int.Parse(p.Split('/')[0])).ToHashSet();
         foreach (var port in base_.Container["ports"]!.AsArray())
             Assert.Contains((int)port!["containerPort"]!, exposed);
-        Assert.Contains(new Options.ServerOptions().Port, exposed);
+        Assert.Contains(new RwxGuard.Options.ServerOptions().Port, exposed);
     }
 
     [Fact]
