@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using RwxGuard.Options;
@@ -63,13 +64,40 @@ public static class HttpsListener
             kestrel.ListenAnyIP(server.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Use(next => context => DropNonTlsClientsQuietly(next, context, listen));
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = _ => ValueTask.FromResult(CreateServerOptions(store)),
+                    OnConnection = context =>
+                    {
+                        context.Connection.Items[ClientHelloSeen] = true;
+                        return ValueTask.FromResult(CreateServerOptions(store));
+                    },
                     HandshakeTimeout = HandshakeTimeout,
                 });
             });
         });
+    }
+
+    private const string ClientHelloSeen = "RwxGuard.Tls.ClientHelloSeen";
+
+    /// <summary>
+    /// SslStream calls the handshake callback only once it has parsed a ClientHello. When the first record is anything
+    /// else (plain HTTP, an alert, a port scanner's junk) it looks for a certificate it was never given and throws
+    /// NotSupportedException, which Kestrel logs as an unhandled error with a stack trace. Such a connection is simply
+    /// not TLS: close it and say so at Debug.
+    /// </summary>
+    private static async Task DropNonTlsClientsQuietly(ConnectionDelegate next, ConnectionContext context, ListenOptions listen)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (NotSupportedException e) when (!context.Items.ContainsKey(ClientHelloSeen))
+        {
+            listen.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger("RwxGuard.Tls.ServingCertificate")
+                .LogDebug("connection {ConnectionId} from {RemoteEndPoint} closed: its first TLS record was not a ClientHello ({Error})",
+                    context.ConnectionId, context.RemoteEndPoint, e.Message);
+        }
     }
 
     /// <summary>The options of one handshake: the newest certificate context, the protocol and cipher policy.</summary>
