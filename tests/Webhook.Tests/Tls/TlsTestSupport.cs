@@ -36,7 +36,7 @@ public static class TestCertificates
     public static readonly IPAddress[] Loopback = [IPAddress.Loopback, IPAddress.IPv6Loopback];
 
     public static X509Certificate2 Ca(string name = "test CA", CertificateKeyType keyType = CertificateKeyType.EcdsaP256) =>
-        CertificateAuthority.CreateCa(name, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(2), keyType);
+        CertificateAuthority.CreateCa(name, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), keyType);
 
     /// <summary>A localhost serving leaf; <paramref name="hours"/> sets NotAfter so that two leaves are told apart.</summary>
     public static X509Certificate2 Serving(X509Certificate2 ca, int hours = 24,
