@@ -33,6 +33,10 @@ public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
             .When(o => !string.IsNullOrEmpty(o.TlsPrivateKeyFile))
             .WithMessage(o => $"file '{o.TlsPrivateKeyFile}' does not exist")
             .OverridePropertyName("Server:TlsPrivateKeyFile");
+        RuleFor(o => o.ClientCaFile).Must(File.Exists!)
+            .When(o => !string.IsNullOrEmpty(o.ClientCaFile))
+            .WithMessage(o => $"file '{o.ClientCaFile}' does not exist")
+            .OverridePropertyName("Server:ClientCaFile");
     }
 }
 

@@ -1,6 +1,6 @@
 namespace RwxGuard.Options;
 
-/// <summary>The HTTPS listener. Flags: --port, --tls-cert-file, --tls-private-key-file.</summary>
+/// <summary>The HTTPS listener. Flags: --port, --tls-cert-file, --tls-private-key-file (docs/tls.md).</summary>
 public sealed class ServerOptions
 {
     public const string Section = "Server";
@@ -12,6 +12,13 @@ public sealed class ServerOptions
     public string? TlsPrivateKeyFile { get; set; }
     /// <summary>Largest AdmissionReview accepted. 7 MiB, like controller-runtime: two 1.5 MiB objects plus envelope.</summary>
     public long MaxRequestBodyBytes { get; set; } = 7 * 1024 * 1024;
+    /// <summary>
+    /// PEM bundle of CAs for client certificates. Set: every connection must present a client certificate chaining to
+    /// one of them (the API server does when its AdmissionConfiguration kubeconfig names one). Reloaded like the pair.
+    /// </summary>
+    public string? ClientCaFile { get; set; }
+    /// <summary>Where the development CA is written when no certificate is configured (default /tmp/rwx-guard/dev-ca.crt).</summary>
+    public string? DevelopmentCaFile { get; set; }
     /// <summary>How often the certificate files are re-read even without a file event (kubelet symlink swaps).</summary>
     public int CertificatePollSeconds { get; set; } = 10;
     /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>

@@ -66,7 +66,7 @@ public sealed class RunningWebhook : IAsyncDisposable
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         SslOptions = new SslClientAuthenticationOptions
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            RemoteCertificateValidationCallback = (_, certificate, presented, _) =>
             {
                 if (certificate is null) return false;
                 var leaf = new X509Certificate2(certificate);
@@ -79,6 +79,8 @@ public sealed class RunningWebhook : IAsyncDisposable
                 chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.CustomTrustStore.Add(trustedCa);
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                // The intermediates the server sent (a --tls-cert-file may hold leaf + intermediates).
+                if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
                 return chain.Build(leaf);
             },
         },
