@@ -26,6 +26,7 @@ public static class SettingsLoader
         ["--config"] = "Config",
         ["--mode"] = "Policy:Mode",
         ["--metrics-port"] = "Server:MetricsPort",
+        ["--client-ca-file"] = "Server:ClientCaFile",
     };
 
     /// <summary>Adds the settings file (from --config or RWXGUARD_CONFIG) and the flags, flags last so they win.</summary>
