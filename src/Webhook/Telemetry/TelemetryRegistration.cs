@@ -10,6 +10,7 @@ public static class TelemetryRegistration
     public static void AddWebhookTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<WebhookMetrics>();
+        builder.Services.AddHostedService<ObservedInstruments>();
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("rwx-guard"))

@@ -5,7 +5,15 @@ using static RwxGuard.Tests.Infrastructure.Objects;
 
 namespace RwxGuard.Tests.Telemetry;
 
+/// <summary>
+/// Every host in this test process creates a meter named "RwxGuard", and an OpenTelemetry provider listens to all
+/// meters of that name. In production there is one host per process; here the metrics tests run alone.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary>/metrics on the plain-HTTP port, in Prometheus format, with the admission instruments.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class MetricsTests
 {
     [Fact]
@@ -35,6 +43,20 @@ public sealed class MetricsTests
         // Never object names or uids in attributes.
         Assert.DoesNotContain("hn-rss-site", text);
         Assert.DoesNotContain("b8a93de7", text);
+    }
+
+    [Fact]
+    public async Task Certificate_expiry_and_loads_are_published()
+    {
+        await using var webhook = await RunningWebhook.StartAsync();
+        using var http = new HttpClient { BaseAddress = webhook.MetricsAddress };
+        var text = await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        var expiry = Series(text, "rwxguard_tls_certificate_expiry_seconds{", []) ?? Series(text, "rwxguard_tls_certificate_expiry_seconds ", []);
+        Assert.NotNull(expiry);
+        // The development certificate lasts 30 days: between 29 and 30 days remain.
+        var seconds = double.Parse(expiry.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, 29 * 86400, 30 * 86400);
+        Assert.NotNull(Series(text, "rwxguard_tls_certificate_loads_total{", ["result=\"success\""]));
     }
 
     [Fact]
