@@ -42,6 +42,13 @@ internal sealed class ListWatchLoop<T>(
     /// <summary>Client-side bound on one watch beyond its server-side timeoutSeconds (a silently dead connection).</summary>
     internal TimeSpan WatchGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A watch that has stayed open this long without an error counts as a working connection even before its first
+    /// event (KubernetesClient hands the stream over only once the first line arrives, so the response headers
+    /// cannot be seen). Refusals, 4xx/5xx and 410 all arrive well within it.
+    /// </summary>
+    internal TimeSpan WatchHealthyAfter { get; init; } = TimeSpan.FromSeconds(Math.Min(options.StaleAfterSeconds / 2, 5));
+
     public string Resource => client.Resource;
 
     public async Task RunAsync(CancellationToken stop)
@@ -170,6 +177,13 @@ internal sealed class ListWatchLoop<T>(
         var timeoutSeconds = options.WatchTimeoutSeconds;
         using var watchdog = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds) + WatchGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, watchdog.Token);
+        var finished = false;
+        using var openLongEnough = new CancellationTokenSource(WatchHealthyAfter, time);
+        using var proof = openLongEnough.Token.Register(() =>
+        {
+            lock (errors)
+                if (!finished && errors.Count == 0) Healthy();
+        });
         Exception? thrown = null;
         try
         {
@@ -202,7 +216,11 @@ internal sealed class ListWatchLoop<T>(
 
         var elapsed = time.GetElapsedTime(started);
         Exception[] reported;
-        lock (errors) reported = [.. errors];
+        lock (errors)
+        {
+            finished = true;
+            reported = [.. errors];
+        }
         if (thrown is not null && !(events == 0 && ApiErrors.IsEmptyWatchStream(thrown)))
             reported = [.. reported, thrown];
 
