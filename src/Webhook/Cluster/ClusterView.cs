@@ -238,23 +238,25 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
             : Lookup<WorkloadInfo>.NotFound;
     }
 
-    /// <summary>Empty while the view is not ready (check <see cref="Status"/>).</summary>
+    /// <summary>Sorted by kind, then name; empty while the view is not ready (check <see cref="Status"/>).</summary>
     public IReadOnlyList<WorkloadInfo> WorkloadsMountingClaim(string @namespace, string claimName)
     {
         if (!IsReady || !_claimIndex.TryGetValue(new ObjectKey(@namespace, claimName), out var refs)) return [];
         var result = new List<WorkloadInfo>(refs.Length);
         foreach (var workload in refs)
             if (Workloads(workload.Kind).TryGet(new ObjectKey(@namespace, workload.Name), out var info)) result.Add(info);
+        if (result.Count > 1) result.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Name, b.Name));
         return result;
     }
 
-    /// <summary>Empty while the view is not ready (check <see cref="Status"/>).</summary>
+    /// <summary>Sorted by name; empty while the view is not ready (check <see cref="Status"/>).</summary>
     public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name)
     {
         if (!IsReady || !_autoscalerIndex.TryGetValue(new TargetKey(kind, @namespace, name), out var names)) return [];
         var result = new List<HpaInfo>(names.Length);
         foreach (var hpa in names)
             if (_autoscalers.TryGet(new ObjectKey(@namespace, hpa), out var info)) result.Add(info);
+        if (result.Count > 1) result.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return result;
     }
 

@@ -16,7 +16,16 @@ public static class ClusterViewRegistration
     public static IServiceCollection AddClusterView(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
-        var connection = ClusterConnectionFactory.Resolve(options);
+        ClusterConnectionInfo connection;
+        try
+        {
+            connection = ClusterConnectionFactory.Resolve(options);
+        }
+        catch (Exception e) when (e is not SettingsException)
+        {
+            // An unreadable kubeconfig or a missing service account stops the start like any bad setting (exit 2).
+            throw new SettingsException([$"Cluster:Connection ({options.Connection}): cannot configure the Kubernetes API client: {e.Message}"]);
+        }
         services.AddSingleton(connection);
 
         if (connection.Configuration is { } kubernetes)

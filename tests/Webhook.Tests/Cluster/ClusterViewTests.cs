@@ -91,7 +91,7 @@ public sealed class ClusterViewTests
         await h.UntilReadyAsync();
 
         Assert.Equal(["Deployment ai/anythingllm", "ReplicaSet ai/anythingllm-7f9c6b5d4"],
-            view.WorkloadsMountingClaim("ai", "storage").Select(w => w.ToString()).Order());
+            view.WorkloadsMountingClaim("ai", "storage").Select(w => w.ToString()));
 
         release.SetResult();
         await Poll.UntilAsync(() => view.GetWorkload(WorkloadKind.Deployment, "ai", "anythingllm").Outcome == LookupOutcome.NotFound

@@ -126,6 +126,21 @@ public sealed class ConnectionAndRegistrationTests : IDisposable
         foreach (var service in hosted) await service.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public void An_unusable_connection_stops_the_start_as_a_settings_error()
+    {
+        var broken = Path.Combine(_dir, "broken");
+        File.WriteAllText(broken, "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cluster:Connection"] = "Kubeconfig",
+            ["Cluster:Kubeconfig"] = broken,
+        }).Build();
+
+        var error = Assert.Throws<SettingsException>(() => new ServiceCollection().AddClusterView(configuration));
+        Assert.StartsWith("Cluster:Connection (Kubeconfig): cannot configure the Kubernetes API client", Assert.Single(error.Errors));
+    }
+
     private static ServiceProvider Services(Dictionary<string, string?> settings, ILoggerProvider logs)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
