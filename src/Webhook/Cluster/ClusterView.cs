@@ -42,7 +42,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     private readonly ConcurrentDictionary<TargetKey, ImmutableArray<string>> _autoscalerIndex = new();
 
     private readonly CacheHealth[] _health;
-    private readonly Func<CancellationToken, Task>[] _loops;
+    private readonly Func<LoopTimings, Func<CancellationToken, Task>>[] _loops;
     private readonly Lock _lifecycle = new();
     private CancellationTokenSource? _stop;
     private Task[] _running = [];
@@ -65,19 +65,21 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
 
         var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses };
         _health = [.. caches.Select(c => c.Health)];
-        _loops = [.. caches.Select(c => c.Run)];
+        _loops = [.. caches.Select(c => c.Loop)];
     }
 
-    private (CacheHealth Health, Func<CancellationToken, Task> Run) Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store,
+    private (CacheHealth Health, Func<LoopTimings, Func<CancellationToken, Task>> Loop) Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store,
         Func<T, TInfo> map, Action<TInfo?, TInfo?>? changed, Action? afterChange = null)
         where T : IKubernetesObject<V1ObjectMeta>
         where TInfo : class
     {
         var health = new CacheHealth(resource.Resource);
         var sink = new StoreSink<T, TInfo>(resource.Resource, store, map, changed ?? ((_, _) => { }), afterChange, _logger);
-        var loop = new ListWatchLoop<T>(resource, sink, health, _options, _time, _logger);
-        return (health, loop.RunAsync);
+        return (health, timings => new ListWatchLoop<T>(resource, sink, health, _options, timings, _time, _logger).RunAsync);
     }
+
+    /// <summary>Request timeouts and the short-watch threshold; set before <see cref="StartAsync"/> (tests shorten them).</summary>
+    internal LoopTimings Timings { get; init; } = LoopTimings.Default;
 
     // ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -89,7 +91,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
             if (_stop is not null) throw new InvalidOperationException("the cluster view is already started");
             _stop = new CancellationTokenSource();
             var stop = _stop.Token;
-            _running = [.. _loops.Zip(_health).Select(pair => Task.Run(() => GuardAsync(pair.First, pair.Second.Resource, stop), CancellationToken.None))];
+            _running = [.. _loops.Zip(_health).Select(pair =>
+                Task.Run(() => GuardAsync(pair.First(Timings), pair.Second.Resource, stop), CancellationToken.None))];
         }
         return Task.CompletedTask;
     }

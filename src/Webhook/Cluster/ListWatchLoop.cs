@@ -14,6 +14,16 @@ internal interface ICacheSink<in T>
     void Delete(T item);
 }
 
+/// <summary>Internal timings of the loops (tests shorten them).</summary>
+/// <param name="ShortWatch">A watch that ends this fast with no event is not a healthy rhythm: wait a backoff step
+/// first (client-go's "very short watch"), so a server that closes every watch at once is not hammered.</param>
+/// <param name="ListRequestTimeout">Upper bound for one list page, so a hung request turns into a failure that is retried.</param>
+/// <param name="WatchGrace">Client-side bound on one watch beyond its server-side timeoutSeconds (a silently dead connection).</param>
+internal sealed record LoopTimings(TimeSpan ShortWatch, TimeSpan ListRequestTimeout, TimeSpan WatchGrace)
+{
+    public static readonly LoopTimings Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30));
+}
+
 /// <summary>
 /// client-go's reflector, reduced to what the view needs: paginated list → replace the store → watch from the list's
 /// resourceVersion (bookmarks on) → on a normal end, watch again from the last resourceVersion seen → on 410 Expired,
@@ -24,6 +34,7 @@ internal sealed class ListWatchLoop<T>(
     ICacheSink<T> sink,
     CacheHealth health,
     ClusterOptions options,
+    LoopTimings timings,
     TimeProvider time,
     ILogger logger)
     where T : IKubernetesObject<V1ObjectMeta>
@@ -32,22 +43,12 @@ internal sealed class ListWatchLoop<T>(
 
     private readonly record struct WatchResult(WatchOutcome Outcome, string ResourceVersion, int Events, TimeSpan Elapsed, Exception? Error);
 
-    /// <summary>A watch that ends this fast with no event is not a healthy rhythm: wait a backoff step first
-    /// (client-go's "very short watch"), so a server that closes every watch at once is not hammered.</summary>
-    internal TimeSpan ShortWatch { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Upper bound for one list page, so a hung request turns into a failure that is retried.</summary>
-    internal TimeSpan ListRequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Client-side bound on one watch beyond its server-side timeoutSeconds (a silently dead connection).</summary>
-    internal TimeSpan WatchGrace { get; init; } = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// A watch that has stayed open this long without an error counts as a working connection even before its first
     /// event (KubernetesClient hands the stream over only once the first line arrives, so the response headers
     /// cannot be seen). Refusals, 4xx/5xx and 410 all arrive well within it.
     /// </summary>
-    internal TimeSpan WatchHealthyAfter { get; init; } = TimeSpan.FromSeconds(Math.Min(options.StaleAfterSeconds / 2, 5));
+    private TimeSpan WatchHealthyAfter { get; } = TimeSpan.FromSeconds(Math.Min(options.StaleAfterSeconds / 2, 5));
 
     public string Resource => client.Resource;
 
@@ -79,6 +80,8 @@ internal sealed class ListWatchLoop<T>(
                         Healthy();
                         health.RelistStarted();
                         resourceVersion = null;
+                        // Expired straight after a fresh list: a server in trouble, do not spin list → watch → list.
+                        if (result.Events == 0 && watchesSinceList == 1) delay = backoff.Next();
                         break;
                     case WatchOutcome.Failed:
                         if (result.Events > 0) backoff.Reset(); // it worked for a while: start the backoff over
@@ -86,14 +89,14 @@ internal sealed class ListWatchLoop<T>(
                         break;
                     default:
                         Healthy();
-                        if (result.Events == 0 && result.Elapsed < ShortWatch)
+                        if (result.Events == 0 && result.Elapsed < timings.ShortWatch)
                             delay = backoff.Next();
                         else
                             backoff.Reset();
                         break;
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
                 break;
             }
@@ -142,7 +145,7 @@ internal sealed class ListWatchLoop<T>(
         string? resourceVersion = null;
         do
         {
-            using var timeout = new CancellationTokenSource(ListRequestTimeout, time);
+            using var timeout = new CancellationTokenSource(timings.ListRequestTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
             var page = await client.ListAsync(options.ListPageSize, continueToken, linked.Token).ConfigureAwait(false);
             items.AddRange(page.Items.Where(i => i is not null));
@@ -175,7 +178,7 @@ internal sealed class ListWatchLoop<T>(
         var started = time.GetTimestamp();
         var events = 0;
         var timeoutSeconds = options.WatchTimeoutSeconds;
-        using var watchdog = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds) + WatchGrace, time);
+        using var watchdog = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds) + timings.WatchGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, watchdog.Token);
         var finished = false;
         using var openLongEnough = new CancellationTokenSource(WatchHealthyAfter, time);
@@ -201,11 +204,12 @@ internal sealed class ListWatchLoop<T>(
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
-            throw;
+            // Stopping: whatever the cancelled read threw (OperationCanceledException, IOException …) is not a failure.
+            throw new OperationCanceledException(stop);
         }
-        catch (OperationCanceledException) when (watchdog.IsCancellationRequested)
+        catch (Exception) when (watchdog.IsCancellationRequested)
         {
             ClusterLog.WatchOverdue(logger, Resource, timeoutSeconds);
         }

@@ -320,6 +320,33 @@ public sealed class ClusterViewTests
     }
 
     [Fact]
+    public async Task Hung_requests_time_out_client_side_and_are_retried()
+    {
+        await using var h = new ViewHarness();
+        var lists = h.Api.OnList(Claims,
+            Ok(Json.List(Claims, "100")) with { Delay = TimeSpan.FromSeconds(20) }, // a list that never answers
+            Ok(Json.List(Claims, "100", Json.Claim("ai", "a", "100", Rwo))));
+        h.Api.OnWatch(Claims, "100",
+            new Reply(200, "", Delay: TimeSpan.FromSeconds(20)), // a watch that outlives its timeoutSeconds, silently
+            Events(Json.Modified(Json.Claim("ai", "a", "101", Rwo, phase: "Bound"))));
+        var options = ViewHarness.Fast();
+        options.WatchTimeoutSeconds = 1;
+        var view = h.Start(options, timings: LoopTimings.Default with
+        {
+            ListRequestTimeout = TimeSpan.FromSeconds(0.3),
+            WatchGrace = TimeSpan.FromSeconds(0.2),
+        });
+
+        await h.UntilReadyAsync();
+        Assert.Equal("request timed out", h.Stats("persistentvolumeclaims").LastError);
+        await Poll.UntilAsync(() => view.GetClaim("ai", "a").Value!.Bound, "the second watch delivers the event");
+        var stats = h.Stats("persistentvolumeclaims");
+        Assert.Equal(1, stats.Failures); // the list timeout; an overdue watch is restarted, not counted as a failure
+        Assert.True(stats.WatchRestarts >= 1);
+        Assert.Equal(2, lists.Hits); // the hung one (still held by the server) and the retry
+    }
+
+    [Fact]
     public async Task Pagination_follows_continue_tokens_to_the_last_page()
     {
         await using var h = new ViewHarness();

@@ -6,7 +6,7 @@ using RwxGuard.Options;
 namespace RwxGuard.Tests.Cluster;
 
 /// <summary>A <see cref="KubeApiFake"/>, a KubernetesClient pointed at it, and a <see cref="ClusterView"/> over that client.</summary>
-public sealed class ViewHarness : IAsyncDisposable
+internal sealed class ViewHarness : IAsyncDisposable
 {
     private Kubernetes? _client;
 
@@ -25,10 +25,10 @@ public sealed class ViewHarness : IAsyncDisposable
         StaleAfterSeconds = staleAfterSeconds,
     };
 
-    public ClusterView Start(ClusterOptions? options = null, string? host = null)
+    public ClusterView Start(ClusterOptions? options = null, string? host = null, LoopTimings? timings = null)
     {
         _client = new Kubernetes(new KubernetesClientConfiguration { Host = host ?? Api.Url });
-        View = new ClusterView(_client, options ?? Fast(), TimeProvider.System, new TestOutputLogger());
+        View = new ClusterView(_client, options ?? Fast(), TimeProvider.System, new TestOutputLogger()) { Timings = timings ?? LoopTimings.Default };
         View.StartAsync(TestContext.Current.CancellationToken).GetAwaiter().GetResult();
         return View;
     }
