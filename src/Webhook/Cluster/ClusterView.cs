@@ -22,7 +22,6 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
 
     private readonly record struct TargetKey(WorkloadKind Kind, string Namespace, string Name);
 
-    private readonly IKubernetes _client;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -49,7 +48,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
 
     public ClusterView(IKubernetes client, ClusterOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
-        _client = client ?? throw new ArgumentNullException(nameof(client));
+        ArgumentNullException.ThrowIfNull(client);
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
