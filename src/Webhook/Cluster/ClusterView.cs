@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RwxGuard.Options;
+using RwxGuard.Policies;
+
+namespace RwxGuard.Cluster;
+
+/// <summary>
+/// The cluster view fed by list-then-watch caches of PersistentVolumeClaims, Deployments, StatefulSets, ReplicaSets,
+/// HorizontalPodAutoscalers (autoscaling/v2) and StorageClasses in all namespaces. Lookups read in-memory dictionaries
+/// only; the network is touched by the background loops started with <see cref="StartAsync"/>.
+/// </summary>
+public sealed class ClusterView : IClusterView, IAsyncDisposable
+{
+    private readonly record struct WorkloadRef(WorkloadKind Kind, string Name);
+
+    private readonly record struct TargetKey(WorkloadKind Kind, string Namespace, string Name);
+
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _staleAfter;
+
+    private readonly InfoStore<ClaimInfo> _claims = new();
+    private readonly InfoStore<WorkloadInfo> _deployments = new();
+    private readonly InfoStore<WorkloadInfo> _statefulSets = new();
+    private readonly InfoStore<WorkloadInfo> _replicaSets = new();
+    private readonly InfoStore<HpaInfo> _autoscalers = new();
+    private readonly InfoStore<StorageClassInfo> _storageClasses = new();
+    private volatile IReadOnlyList<StorageClassInfo> _storageClassList = [];
+
+    // Indexes: written under _indexLock by the loops, read lock-free (values are immutable arrays swapped whole).
+    private readonly Lock _indexLock = new();
+    private readonly ConcurrentDictionary<ObjectKey, ImmutableArray<WorkloadRef>> _claimIndex = new();
+    private readonly ConcurrentDictionary<TargetKey, ImmutableArray<string>> _autoscalerIndex = new();
+
+    private readonly CacheHealth[] _health;
+    private readonly Func<LoopTimings, Func<CancellationToken, Task>>[] _loops;
+    private readonly Lock _lifecycle = new();
+    private CancellationTokenSource? _stop;
+    private Task[] _running = [];
+
+    public ClusterView(IKubernetes client, ClusterOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _staleAfter = TimeSpan.FromSeconds(options.StaleAfterSeconds);
+
+        var claims = Cache(ResourceClients.PersistentVolumeClaims(client), _claims, ModelMapping.ToClaim, null);
+        var deployments = Cache(ResourceClients.DeploymentClient(client), _deployments, ModelMapping.ToWorkload, OnWorkloadChanged);
+        var statefulSets = Cache(ResourceClients.StatefulSetClient(client), _statefulSets, ModelMapping.ToWorkload, OnWorkloadChanged);
+        var replicaSets = Cache(ResourceClients.ReplicaSetClient(client), _replicaSets, ModelMapping.ToWorkload, OnWorkloadChanged);
+        var autoscalers = Cache(ResourceClients.AutoscalerClient(client), _autoscalers, ModelMapping.ToHpa, OnAutoscalerChanged);
+        var storageClasses = Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass, null,
+            () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]);
+
+        var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses };
+        _health = [.. caches.Select(c => c.Health)];
+        _loops = [.. caches.Select(c => c.Loop)];
+    }
+
+    private (CacheHealth Health, Func<LoopTimings, Func<CancellationToken, Task>> Loop) Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store,
+        Func<T, TInfo> map, Action<TInfo?, TInfo?>? changed, Action? afterChange = null)
+        where T : IKubernetesObject<V1ObjectMeta>
+        where TInfo : class
+    {
+        var health = new CacheHealth(resource.Resource);
+        var sink = new StoreSink<T, TInfo>(resource.Resource, store, map, changed ?? ((_, _) => { }), afterChange, _logger);
+        return (health, timings => new ListWatchLoop<T>(resource, sink, health, _options, timings, _time, _logger).RunAsync);
+    }
+
+    /// <summary>Request timeouts and the short-watch threshold; set before <see cref="StartAsync"/> (tests shorten them).</summary>
+    internal LoopTimings Timings { get; init; } = LoopTimings.Default;
+
+    // ---- lifecycle ----------------------------------------------------------------------------------------------
+
+    /// <summary>Starts the six list-then-watch loops in the background and returns at once.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lifecycle)
+        {
+            if (_stop is not null) throw new InvalidOperationException("the cluster view is already started");
+            _stop = new CancellationTokenSource();
+            var stop = _stop.Token;
+            _running = [.. _loops.Zip(_health).Select(pair =>
+                Task.Run(() => GuardAsync(pair.First(Timings), pair.Second.Resource, stop), CancellationToken.None))];
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops the loops and waits for them (or for <paramref name="cancellationToken"/>).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task[] running;
+        lock (_lifecycle)
+        {
+            if (_stop is null) return;
+            _stop.Cancel();
+            running = _running;
+        }
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lifecycle)
+            {
+                if (running.All(t => t.IsCompleted))
+                {
+                    _stop?.Dispose();
+                    _stop = null;
+                    _running = [];
+                }
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task GuardAsync(Func<CancellationToken, Task> run, string resource, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await run(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A bug, not an API error (those are handled inside the loop): keep the cache alive anyway.
+                ClusterLog.LoopCrashed(_logger, resource, e);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(_options.BackoffMaxSeconds), _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---- readiness ----------------------------------------------------------------------------------------------
+
+    /// <summary>Every cache has completed its first list and none has been failing for longer than StaleAfterSeconds.</summary>
+    public bool IsReady
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            foreach (var health in _health)
+                if (!health.Synced || health.IsStale(now, _staleAfter)) return false;
+            return true;
+        }
+    }
+
+    public ClusterViewStatus Status
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            var notSynced = new List<string>();
+            var stale = new List<string>();
+            var reconnecting = new List<string>();
+            foreach (var health in _health)
+            {
+                var since = health.FailingSince;
+                if (!health.Synced)
+                    notSynced.Add(since is { } s
+                        ? $"{health.Resource} (list failing since {Since(s, now)}: {health.LastError})"
+                        : $"{health.Resource} (first list in progress)");
+                else if (since is { } f)
+                    (health.IsStale(now, _staleAfter) ? stale : reconnecting).Add($"{health.Resource} (failing since {Since(f, now)}: {health.LastError})");
+            }
+
+            var ready = notSynced.Count == 0 && stale.Count == 0;
+            var detail = new StringBuilder();
+            if (ready)
+            {
+                detail.Append("synced: ").AppendJoin(", ", _health.Select(h => $"{h.Resource} {CountOf(h.Resource)}"));
+                if (reconnecting.Count > 0) detail.Append("; reconnecting: ").AppendJoin("; ", reconnecting);
+            }
+            else
+            {
+                var parts = new List<string>();
+                if (notSynced.Count > 0) parts.Add("not synced: " + string.Join("; ", notSynced));
+                if (stale.Count > 0)
+                    parts.Add($"API connection failing for more than {_staleAfter.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s: " + string.Join("; ", stale));
+                if (reconnecting.Count > 0) parts.Add("reconnecting: " + string.Join("; ", reconnecting));
+                detail.AppendJoin("; ", parts);
+            }
+            return new ClusterViewStatus(false, ready, detail.ToString());
+        }
+    }
+
+    private static string Since(DateTimeOffset since, DateTimeOffset now) =>
+        string.Create(CultureInfo.InvariantCulture, $"{since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({Math.Max(0, (now - since).TotalSeconds):0.#} s ago)");
+
+    /// <summary>Counters for telemetry: objects per kind, lists, relists, watch restarts, failures.</summary>
+    public ClusterViewStats GetStats() => new(IsReady, [.. _health.Select(h => h.Snapshot(CountOf(h.Resource)))]);
+
+    private int CountOf(string resource) => resource switch
+    {
+        ResourceClients.Claims => _claims.Count,
+        ResourceClients.Deployments => _deployments.Count,
+        ResourceClients.StatefulSets => _statefulSets.Count,
+        ResourceClients.ReplicaSets => _replicaSets.Count,
+        ResourceClients.Autoscalers => _autoscalers.Count,
+        ResourceClients.StorageClasses => _storageClasses.Count,
+        _ => 0,
+    };
+
+    // ---- lookups (memory only) ----------------------------------------------------------------------------------
+
+    public Lookup<ClaimInfo> GetClaim(string @namespace, string name)
+    {
+        if (!IsReady) return Lookup<ClaimInfo>.Unavailable;
+        return _claims.TryGet(new ObjectKey(@namespace, name), out var claim) ? Lookup<ClaimInfo>.Found(claim) : Lookup<ClaimInfo>.NotFound;
+    }
+
+    public Lookup<WorkloadInfo> GetWorkload(WorkloadKind kind, string @namespace, string name)
+    {
+        if (!IsReady) return Lookup<WorkloadInfo>.Unavailable;
+        return Workloads(kind).TryGet(new ObjectKey(@namespace, name), out var workload)
+            ? Lookup<WorkloadInfo>.Found(workload)
+            : Lookup<WorkloadInfo>.NotFound;
+    }
+
+    /// <summary>Sorted by kind, then name; empty while the view is not ready (check <see cref="Status"/>).</summary>
+    public IReadOnlyList<WorkloadInfo> WorkloadsMountingClaim(string @namespace, string claimName)
+    {
+        if (!IsReady || !_claimIndex.TryGetValue(new ObjectKey(@namespace, claimName), out var refs)) return [];
+        var result = new List<WorkloadInfo>(refs.Length);
+        foreach (var workload in refs)
+            if (Workloads(workload.Kind).TryGet(new ObjectKey(@namespace, workload.Name), out var info)) result.Add(info);
+        if (result.Count > 1) result.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    /// <summary>Sorted by name; empty while the view is not ready (check <see cref="Status"/>).</summary>
+    public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name)
+    {
+        if (!IsReady || !_autoscalerIndex.TryGetValue(new TargetKey(kind, @namespace, name), out var names)) return [];
+        var result = new List<HpaInfo>(names.Length);
+        foreach (var hpa in names)
+            if (_autoscalers.TryGet(new ObjectKey(@namespace, hpa), out var info)) result.Add(info);
+        if (result.Count > 1) result.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses =>
+        IsReady ? Lookup<IReadOnlyList<StorageClassInfo>>.Found(_storageClassList) : Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable;
+
+    /// <summary>Every cached workload of the three kinds (for the background reporter); empty while not ready.</summary>
+    public IReadOnlyList<WorkloadInfo> ListWorkloads() =>
+        IsReady ? [.. _deployments.Values(), .. _statefulSets.Values(), .. _replicaSets.Values()] : [];
+
+    /// <summary>Every cached claim (for the background reporter); empty while not ready.</summary>
+    public IReadOnlyList<ClaimInfo> ListClaims() => IsReady ? _claims.Values() : [];
+
+    private InfoStore<WorkloadInfo> Workloads(WorkloadKind kind) => kind switch
+    {
+        WorkloadKind.Deployment => _deployments,
+        WorkloadKind.StatefulSet => _statefulSets,
+        WorkloadKind.ReplicaSet => _replicaSets,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    // ---- index maintenance (called by the loops) ----------------------------------------------------------------
+
+    private void OnWorkloadChanged(WorkloadInfo? old, WorkloadInfo? current)
+    {
+        var before = old?.Template.ClaimNames ?? [];
+        var after = current?.Template.ClaimNames ?? [];
+        if (before.SequenceEqual(after, StringComparer.Ordinal)) return;
+        var any = current ?? old!;
+        var workload = new WorkloadRef(any.Kind, any.Name);
+        lock (_indexLock)
+        {
+            foreach (var claim in before.Except(after, StringComparer.Ordinal))
+                Remove(_claimIndex, new ObjectKey(any.Namespace, claim), workload);
+            foreach (var claim in after.Except(before, StringComparer.Ordinal))
+                Add(_claimIndex, new ObjectKey(any.Namespace, claim), workload);
+        }
+    }
+
+    private void OnAutoscalerChanged(HpaInfo? old, HpaInfo? current)
+    {
+        TargetKey? before = old?.Target is { } k1 ? new TargetKey(k1, old.Namespace, old.TargetName) : null;
+        TargetKey? after = current?.Target is { } k2 ? new TargetKey(k2, current.Namespace, current.TargetName) : null;
+        if (before == after) return;
+        var name = (current ?? old)!.Name;
+        lock (_indexLock)
+        {
+            if (before is { } b) Remove(_autoscalerIndex, b, name);
+            if (after is { } a) Add(_autoscalerIndex, a, name);
+        }
+    }
+
+    private static void Add<TKey, TValue>(ConcurrentDictionary<TKey, ImmutableArray<TValue>> index, TKey key, TValue value) where TKey : notnull
+    {
+        var current = index.TryGetValue(key, out var values) ? values : [];
+        if (!current.Contains(value)) index[key] = current.Add(value);
+    }
+
+    private static void Remove<TKey, TValue>(ConcurrentDictionary<TKey, ImmutableArray<TValue>> index, TKey key, TValue value) where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out var values)) return;
+        var remaining = values.Remove(value);
+        if (remaining.IsEmpty) index.TryRemove(key, out _);
+        else index[key] = remaining;
+    }
+}

@@ -1,0 +1,183 @@
+using k8s.Models;
+using RwxGuard.Policies;
+
+namespace RwxGuard.Cluster;
+
+/// <summary>
+/// KubernetesClient models → the domain records the policies read. Shared by the watch-fed cluster view and by the
+/// <c>audit</c> CLI (objects loaded with KubernetesYaml). Every method tolerates missing fields: objects from
+/// manifests are not defaulted by an API server.
+/// </summary>
+public static class ModelMapping
+{
+    /// <summary>What the API server fills in for <c>spec.strategy.rollingUpdate.maxSurge</c>.</summary>
+    public const string DefaultMaxSurge = "25%";
+
+    public static ClaimInfo ToClaim(V1PersistentVolumeClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var spec = claim.Spec;
+        return new ClaimInfo
+        {
+            Namespace = claim.Metadata?.NamespaceProperty ?? "",
+            Name = claim.Metadata?.Name ?? "",
+            SpecModes = AccessModeSet.Parse(spec?.AccessModes),
+            StatusModes = AccessModeSet.Parse(claim.Status?.AccessModes),
+            Bound = claim.Status?.Phase == "Bound",
+            StorageClassName = spec?.StorageClassName,
+            VolumeName = string.IsNullOrEmpty(spec?.VolumeName) ? null : spec.VolumeName,
+            HasDataSource = spec?.DataSource is not null || spec?.DataSourceRef is not null,
+            Labels = Copy(claim.Metadata?.Labels),
+            Annotations = Copy(claim.Metadata?.Annotations),
+        };
+    }
+
+    public static WorkloadInfo ToWorkload(V1Deployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        return new WorkloadInfo
+        {
+            Kind = WorkloadKind.Deployment,
+            Namespace = deployment.Metadata?.NamespaceProperty ?? "",
+            Name = deployment.Metadata?.Name ?? "",
+            Replicas = deployment.Spec?.Replicas,
+            Strategy = ToStrategy(deployment.Spec?.Strategy),
+            Template = ToPodTemplate(deployment.Spec?.Template),
+            ControllerOwner = ToControllerOwner(deployment.Metadata),
+            Labels = Copy(deployment.Metadata?.Labels),
+        };
+    }
+
+    public static WorkloadInfo ToWorkload(V1StatefulSet statefulSet)
+    {
+        ArgumentNullException.ThrowIfNull(statefulSet);
+        return new WorkloadInfo
+        {
+            Kind = WorkloadKind.StatefulSet,
+            Namespace = statefulSet.Metadata?.NamespaceProperty ?? "",
+            Name = statefulSet.Metadata?.Name ?? "",
+            Replicas = statefulSet.Spec?.Replicas,
+            // volumeClaimTemplates are per pod: never shared, never listed.
+            Template = ToPodTemplate(statefulSet.Spec?.Template),
+            ControllerOwner = ToControllerOwner(statefulSet.Metadata),
+            Labels = Copy(statefulSet.Metadata?.Labels),
+        };
+    }
+
+    public static WorkloadInfo ToWorkload(V1ReplicaSet replicaSet)
+    {
+        ArgumentNullException.ThrowIfNull(replicaSet);
+        return new WorkloadInfo
+        {
+            Kind = WorkloadKind.ReplicaSet,
+            Namespace = replicaSet.Metadata?.NamespaceProperty ?? "",
+            Name = replicaSet.Metadata?.Name ?? "",
+            Replicas = replicaSet.Spec?.Replicas,
+            Template = ToPodTemplate(replicaSet.Spec?.Template),
+            ControllerOwner = ToControllerOwner(replicaSet.Metadata),
+            Labels = Copy(replicaSet.Metadata?.Labels),
+        };
+    }
+
+    /// <summary>A Deployment, StatefulSet or ReplicaSet (as loaded from YAML); null for any other object.</summary>
+    public static WorkloadInfo? ToWorkload(object? obj) => obj switch
+    {
+        V1Deployment d => ToWorkload(d),
+        V1StatefulSet s => ToWorkload(s),
+        V1ReplicaSet r => ToWorkload(r),
+        _ => null,
+    };
+
+    /// <summary>
+    /// spec.strategy of a Deployment. No strategy, or RollingUpdate without rollingUpdate/maxSurge, is what the API
+    /// server defaults: RollingUpdate with maxSurge 25%. Recreate has no surge.
+    /// </summary>
+    public static RolloutStrategy ToStrategy(V1DeploymentStrategy? strategy)
+    {
+        var type = string.IsNullOrEmpty(strategy?.Type) ? "RollingUpdate" : strategy.Type;
+        if (type != "RollingUpdate") return new RolloutStrategy(type, null);
+        var maxSurge = strategy?.RollingUpdate?.MaxSurge?.Value;
+        return new RolloutStrategy(type, string.IsNullOrEmpty(maxSurge) ? DefaultMaxSurge : maxSurge);
+    }
+
+    public static PodTemplateInfo ToPodTemplate(V1PodTemplateSpec? template)
+    {
+        if (template is null) return PodTemplateInfo.None;
+        var spec = template.Spec;
+
+        var claims = new List<string>();
+        foreach (var volume in spec?.Volumes ?? [])
+        {
+            // Only persistentVolumeClaim volumes are shared by every pod; generic ephemeral volumes are per pod.
+            var claimName = volume?.PersistentVolumeClaim?.ClaimName;
+            if (!string.IsNullOrEmpty(claimName) && !claims.Contains(claimName, StringComparer.Ordinal)) claims.Add(claimName);
+        }
+
+        var images = new List<string>();
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hasEnvFrom = false;
+        // Main containers first so their values win over init containers' on a name clash.
+        foreach (var container in (spec?.Containers ?? []).Concat(spec?.InitContainers ?? []))
+        {
+            if (container is null) continue;
+            if (!string.IsNullOrEmpty(container.Image) && !images.Contains(container.Image, StringComparer.Ordinal))
+                images.Add(container.Image);
+            foreach (var variable in container.Env ?? [])
+            {
+                // valueFrom (secrets, config maps, fields) cannot be resolved here; an absent value is "".
+                if (variable?.Name is null || variable.ValueFrom is not null) continue;
+                env.TryAdd(variable.Name, variable.Value ?? "");
+            }
+            if (container.EnvFrom is { Count: > 0 }) hasEnvFrom = true;
+        }
+
+        return new PodTemplateInfo
+        {
+            ClaimNames = claims,
+            Labels = Copy(template.Metadata?.Labels),
+            Images = images,
+            Env = env,
+            HasEnvFrom = hasEnvFrom,
+        };
+    }
+
+    /// <summary>The ownerReference with <c>controller: true</c>, if any.</summary>
+    public static OwnerInfo? ToControllerOwner(V1ObjectMeta? metadata)
+    {
+        var owner = metadata?.OwnerReferences?.FirstOrDefault(o => o?.Controller == true);
+        return owner is null ? null : new OwnerInfo(owner.Kind ?? "", owner.Name ?? "");
+    }
+
+    public static HpaInfo ToHpa(V2HorizontalPodAutoscaler hpa)
+    {
+        ArgumentNullException.ThrowIfNull(hpa);
+        var target = hpa.Spec?.ScaleTargetRef;
+        return new HpaInfo
+        {
+            Namespace = hpa.Metadata?.NamespaceProperty ?? "",
+            Name = hpa.Metadata?.Name ?? "",
+            TargetApiVersion = target?.ApiVersion ?? "",
+            TargetKind = target?.Kind ?? "",
+            TargetName = target?.Name ?? "",
+            MaxReplicas = hpa.Spec?.MaxReplicas ?? 0,
+            MinReplicas = hpa.Spec?.MinReplicas,
+        };
+    }
+
+    public static StorageClassInfo ToStorageClass(V1StorageClass storageClass)
+    {
+        ArgumentNullException.ThrowIfNull(storageClass);
+        return new StorageClassInfo
+        {
+            Name = storageClass.Metadata?.Name ?? "",
+            Provisioner = storageClass.Provisioner ?? "",
+            Annotations = Copy(storageClass.Metadata?.Annotations),
+            Labels = Copy(storageClass.Metadata?.Labels),
+        };
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> NoEntries = new Dictionary<string, string>();
+
+    private static IReadOnlyDictionary<string, string> Copy(IDictionary<string, string>? source) =>
+        source is null || source.Count == 0 ? NoEntries : new Dictionary<string, string>(source, StringComparer.Ordinal);
+}
