@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using RwxGuard.Kubernetes;
+using RwxGuard.Wire;
 using RwxGuard.Policies;
 
 namespace RwxGuard.Admission;

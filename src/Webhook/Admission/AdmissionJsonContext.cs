@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using RwxGuard.Kubernetes;
+using RwxGuard.Wire;
 
 namespace RwxGuard.Admission;
 

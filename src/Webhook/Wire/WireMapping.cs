@@ -1,6 +1,6 @@
 using RwxGuard.Policies;
 
-namespace RwxGuard.Kubernetes;
+namespace RwxGuard.Wire;
 
 /// <summary>Wire shapes → the records the policies decide over.</summary>
 public static class WireMapping

@@ -1,4 +1,4 @@
-namespace RwxGuard.Kubernetes;
+namespace RwxGuard.Wire;
 
 // Minimal shapes of the Kubernetes objects an admission request carries. Only the fields the policies read are
 // declared: the source-generated deserializer skips everything else (managedFields, status conditions, …) without
