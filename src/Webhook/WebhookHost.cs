@@ -23,6 +23,8 @@ public static class WebhookHost
         builder.Services.AddValidatedOptions(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, ClusterOptions.Section, new ClusterOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
+        builder.Services.AddSingleton(sp => new LiveSettings<PolicyOptions>(builder.Configuration, PolicyOptions.Section,
+            new PolicyOptionsValidator(), sp.GetRequiredService<WebhookMetrics>(), sp.GetRequiredService<ILogger<LiveSettings<PolicyOptions>>>()));
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddHttpsListener(server);

@@ -171,7 +171,7 @@ public static partial class LoadBenchmark
             current-context: bench
             users:
             - name: bench
-              user: {"{}"}
+              user: {"{"}token: bench{"}"}
             """);
         var port = FreePort();
         var started = Stopwatch.StartNew();

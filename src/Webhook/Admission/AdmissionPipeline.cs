@@ -15,7 +15,7 @@ namespace RwxGuard.Admission;
 /// </summary>
 public sealed partial class AdmissionPipeline(
     IOptionsMonitor<ServerOptions> server,
-    IOptionsMonitor<PolicyOptions> policy,
+    LiveSettings<PolicyOptions> policy,
     WebhookMetrics metrics,
     ILogger<AdmissionPipeline> logger)
 {
@@ -86,7 +86,7 @@ public sealed partial class AdmissionPipeline(
         if (failure is not null)
         {
             var failed = new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
-                policy.CurrentValue.Mode);
+                policy.Current.Mode);
             return (AdmissionCodec.Encode(failure.ApiVersion, AdmissionDecision.Errored(failure.Uid ?? "", failure.HttpStatus, failure.Message)), failed);
         }
         Activity.Current?.SetTag("k8s.admission.uid", review!.Request!.Uid);
@@ -94,7 +94,7 @@ public sealed partial class AdmissionPipeline(
         var request = review!.Request!;
         var uid = request.Uid!;
         var input = new AdmissionInput(request, body);
-        var options = policy.CurrentValue;
+        var options = policy.Current;
         AdmissionResponse response;
         string decision;
         IReadOnlyList<Finding> findings = [];
@@ -156,7 +156,7 @@ public sealed partial class AdmissionPipeline(
         http.Response.ContentLength = payload.Length;
         await http.Response.Body.WriteAsync(payload, http.RequestAborted);
         LogDecision(new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
-            policy.CurrentValue.Mode), handler, started);
+            policy.Current.Mode), handler, started);
     }
 
     private static bool IsJson(string? contentType) =>

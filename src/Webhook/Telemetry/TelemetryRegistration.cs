@@ -11,6 +11,7 @@ public static class TelemetryRegistration
     {
         builder.Services.AddSingleton<WebhookMetrics>();
         builder.Services.AddHostedService<ObservedInstruments>();
+        builder.Services.AddSingleton<IObservedComponent, ClusterViewInstruments>();
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("rwx-guard"))

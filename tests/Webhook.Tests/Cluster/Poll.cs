@@ -18,4 +18,17 @@ public static class Poll
             await Task.Delay(15, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>The same for conditions that need I/O to evaluate (an HTTP call to the server under test).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string expectation, TimeSpan? timeout = null, Func<string>? state = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > limit)
+                Assert.Fail($"timed out after {limit.TotalSeconds:0.#} s waiting for: {expectation}" + (state is null ? "" : $"\n  state: {state()}"));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 }
