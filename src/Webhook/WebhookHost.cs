@@ -22,6 +22,7 @@ public static class WebhookHost
         builder.Services.AddValidatedOptions(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, ClusterOptions.Section, new ClusterOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
+        builder.Services.AddValidatedOptions(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddHttpsListener(server);
