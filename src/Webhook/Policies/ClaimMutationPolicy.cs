@@ -73,8 +73,10 @@ public sealed class ClaimMutationPolicy
                     $"{what} is already ReadWriteMany on RWX-capable StorageClass {current.Name}: nothing to change.",
                     $"claim {claim.Name} is already RWX on RWX-capable StorageClass {current.Name}: not changed");
             }
-            // The class can already serve ReadWriteMany: keep it, change the modes only.
-            return Mutate(claim, what, null, current.Name, []);
+            // The class can already serve ReadWriteMany: keep it and change the modes only. A claim that names no class
+            // gets its (RWX-capable) default written in, so a later change of the cluster default cannot strand it.
+            var keep = string.IsNullOrEmpty(claim.StorageClassName) ? new ClassChoice(current, "cluster default", []) : null;
+            return Mutate(claim, what, keep, current.Name, []);
         }
 
         var resolution = classes.Resolve();
