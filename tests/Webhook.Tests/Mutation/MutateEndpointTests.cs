@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Options;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
@@ -275,8 +276,21 @@ public sealed class MutateEndpointTests
         Assert.Single(Warnings(ResponseOf(officialBody)));
     }
 
+    private static bool Throws(Func<object> read)
+    {
+        try
+        {
+            read();
+            return false;
+        }
+        catch (OptionsValidationException)
+        {
+            return true;
+        }
+    }
+
     [Fact]
-    public async Task Settings_file_changes_apply_to_the_next_claim_without_a_restart()
+    public async Task Settings_file_edits_apply_to_the_next_claim_and_invalid_ones_are_not_applied()
     {
         var file = Path.Combine(Path.GetTempPath(), $"rwx-guard-mutation-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, """{ "Mutation": { "StorageClass": "azurefile-csi" } }""");
@@ -299,6 +313,15 @@ public sealed class MutateEndpointTests
             while ((now = await ClassAfterPatch()) != "azurefile-csi-premium" && DateTime.UtcNow < deadline)
                 await Task.Delay(200, TestContext.Current.CancellationToken);
             Assert.Equal("azurefile-csi-premium", now);
+
+            // An invalid edit is not applied: the last valid settings stay in force instead of failing every claim.
+            File.WriteAllText(file, """{ "Mutation": { "StorageClass": "Not_A_Class" } }""");
+            var monitor = webhook.Services.GetRequiredService<IOptionsMonitor<MutationOptions>>();
+            deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!Throws(() => monitor.CurrentValue) && DateTime.UtcNow < deadline)
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            Assert.Throws<OptionsValidationException>(() => monitor.CurrentValue);
+            Assert.Equal("azurefile-csi-premium", await ClassAfterPatch());
         }
         finally
         {
