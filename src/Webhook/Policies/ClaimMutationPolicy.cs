@@ -80,7 +80,7 @@ public sealed class ClaimMutationPolicy
         }
 
         var resolution = classes.Resolve();
-        var missing = resolution.Missing.Select(m => MissingFinding(m)).ToList();
+        var missing = resolution.Missing.Select(MissingFinding).ToList();
         return resolution.Choice is { } choice
             ? Mutate(claim, what, choice, choice.Class.Name, missing)
             : NoRwxClass(claim, what, options, missing, offline: false);
@@ -120,12 +120,12 @@ public sealed class ClaimMutationPolicy
         var why = offline
             ? "rwx-guard runs offline and cannot see the cluster's StorageClasses"
             : findings.Count > 0
-                ? $"the configured class does not exist and no other RWX-capable StorageClass is known"
+                ? "the configured class does not exist and no other RWX-capable StorageClass is known"
                 : "no RWX-capable StorageClass is known in this cluster";
         var modes = AccessModeSet.Format(claim.SpecModes);
         AddFinding(findings, options.OnNoRwxClass, Rules.NoRwxClass,
             $"{what} should be ReadWriteMany so that several pods can mount it, but {why}; ReadWriteMany without an " +
-            $"RWX-capable class would leave the claim Pending, so it {(options.OnNoRwxClass == RuleAction.Deny ? "is refused" : $"is left {modes}")}. " +
+            $"RWX-capable class would leave the claim Pending, so {(options.OnNoRwxClass == RuleAction.Deny ? "rwx-guard refuses it (Mutation:OnNoRwxClass: Deny)" : $"it is left {modes}")}. " +
             "To fix: set Mutation:StorageClass (or Mutation:Namespaces:<namespace>:StorageClass) in rwx-guard's settings " +
             $"to an RWX-capable class, or mark one with: kubectl annotate storageclass <name> {MutationOptions.RwxClassAnnotation}=true. " +
             $"Classes of known RWX provisioners ({Text.RwxClasses}) are found automatically.",

@@ -94,7 +94,7 @@ public sealed class LeaveAloneTests
         Assert.Contains("no RWX-capable StorageClass is known in this cluster", message);
         Assert.Contains("set Mutation:StorageClass (or Mutation:Namespaces:<namespace>:StorageClass)", message);
         Assert.Contains("kubectl annotate storageclass <name> rwx-guard.io/rwx=true", message);
-        Assert.Contains("is refused", message);
+        Assert.Contains("so rwx-guard refuses it (Mutation:OnNoRwxClass: Deny)", message);
 
         // The enforcement mode still rules: in warn mode the same finding is a warning.
         var warned = AdmissionDecision.From("uid", result, EnforcementMode.Warn, mutating: true);
