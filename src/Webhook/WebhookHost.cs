@@ -23,8 +23,10 @@ public static class WebhookHost
         builder.Services.AddValidatedOptions(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, ClusterOptions.Section, new ClusterOptionsValidator());
         builder.Services.AddValidatedOptions(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
-        builder.Services.AddSingleton(sp => new LiveSettings<PolicyOptions>(builder.Configuration, PolicyOptions.Section,
-            new PolicyOptionsValidator(), sp.GetRequiredService<WebhookMetrics>(), sp.GetRequiredService<ILogger<LiveSettings<PolicyOptions>>>()));
+        builder.Services.AddValidatedOptions(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
+        // The sections that follow the settings file while running.
+        builder.Services.AddLiveSettings(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
+        builder.Services.AddLiveSettings(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddHttpsListener(server);

@@ -2,13 +2,15 @@ using RwxGuard.Policies;
 
 namespace RwxGuard.Admission;
 
-/// <summary>POST /validate (and, with the mutating webhook, /mutate).</summary>
+/// <summary>POST /validate (Policy 1) and POST /mutate (Policy 2).</summary>
 public static class AdmissionEndpoints
 {
     public static IServiceCollection AddAdmission(this IServiceCollection services)
     {
         services.AddSingleton<ReplicatedWorkloadPolicy>();
         services.AddSingleton<ValidatingHandler>();
+        services.AddSingleton<ClaimMutationPolicy>();
+        services.AddSingleton<MutatingHandler>();
         services.AddSingleton<AdmissionPipeline>();
         return services;
     }
@@ -17,6 +19,8 @@ public static class AdmissionEndpoints
     {
         var admission = app.MapGroup("").WithTags("admission");
         admission.MapPost("/validate", (HttpContext http, AdmissionPipeline pipeline, ValidatingHandler handler) =>
+            pipeline.HandleAsync(http, handler));
+        admission.MapPost("/mutate", (HttpContext http, AdmissionPipeline pipeline, MutatingHandler handler) =>
             pipeline.HandleAsync(http, handler));
     }
 }

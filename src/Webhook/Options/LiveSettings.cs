@@ -4,6 +4,14 @@ using RwxGuard.Telemetry;
 
 namespace RwxGuard.Options;
 
+public static class LiveSettingsRegistration
+{
+    public static IServiceCollection AddLiveSettings<T>(this IServiceCollection services, IConfiguration configuration,
+        string section, IValidator<T> validator) where T : class, new() =>
+        services.AddSingleton(sp => new LiveSettings<T>(configuration, section, validator,
+            sp.GetRequiredService<WebhookMetrics>(), sp.GetRequiredService<ILogger<LiveSettings<T>>>()));
+}
+
 /// <summary>
 /// A settings section that follows the settings file without a restart, and survives a bad edit. IOptionsMonitor is not
 /// used for this on purpose: it binds and validates inside the configuration's reload callback, so a typo in a mounted

@@ -73,3 +73,59 @@ public sealed class PolicyOptionsValidator : AbstractValidator<PolicyOptions>
         RuleFor(o => o.AnythingLlmSqlite).IsInEnum().OverridePropertyName("Policy:AnythingLlmSqlite");
     }
 }
+
+public sealed partial class MutationOptionsValidator : AbstractValidator<MutationOptions>
+{
+    public MutationOptionsValidator()
+    {
+        RuleFor(o => o.OnNoRwxClass).Must(a => a is RuleAction.Warn or RuleAction.Deny)
+            .WithMessage("must be Warn or Deny").OverridePropertyName("Mutation:OnNoRwxClass");
+        RuleFor(o => o.StorageClass).Must(IsResourceName!)
+            .When(o => o.StorageClass is not null)
+            .WithMessage(o => $"'{o.StorageClass}' is not a valid StorageClass name (lowercase letters, digits, '-' and '.')")
+            .OverridePropertyName("Mutation:StorageClass");
+        RuleFor(o => o).Custom((o, context) =>
+        {
+            for (var i = 0; i < (o.Selectors?.Count ?? 0); i++)
+            {
+                var selector = o.Selectors![i];
+                var key = $"Mutation:Selectors:{i}";
+                if (selector is null || (selector.Labels is not { Count: > 0 } && selector.Names is not { Count: > 0 }
+                                         && selector.Namespaces is not { Count: > 0 }))
+                {
+                    context.AddFailure(key, "a selector needs at least one of Labels, Names, Namespaces");
+                    continue;
+                }
+                foreach (var (label, value) in selector.Labels ?? [])
+                    if (string.IsNullOrWhiteSpace(label) || string.IsNullOrWhiteSpace(value))
+                        context.AddFailure($"{key}:Labels:{label}", "label keys and value patterns must not be empty");
+                if (selector.Names?.Any(string.IsNullOrWhiteSpace) == true)
+                    context.AddFailure($"{key}:Names", "name patterns must not be empty");
+                if (selector.Namespaces?.Any(string.IsNullOrWhiteSpace) == true)
+                    context.AddFailure($"{key}:Namespaces", "namespace patterns must not be empty");
+            }
+            foreach (var (ns, settings) in o.Namespaces ?? [])
+            {
+                if (!IsNamespaceName(ns))
+                    context.AddFailure($"Mutation:Namespaces:{ns}", $"'{ns}' is not a valid namespace name");
+                if (settings?.StorageClass is not { } name || !IsResourceName(name))
+                    context.AddFailure($"Mutation:Namespaces:{ns}:StorageClass",
+                        $"'{settings?.StorageClass}' is not a valid StorageClass name");
+            }
+            if (o.RwxProvisioners?.Any(string.IsNullOrWhiteSpace) == true)
+                context.AddFailure("Mutation:RwxProvisioners", "provisioner patterns must not be empty");
+        });
+    }
+
+    /// <summary>A DNS subdomain (RFC 1123), what StorageClass names are.</summary>
+    private static bool IsResourceName(string name) => name.Length <= 253 && ResourceName().IsMatch(name);
+
+    /// <summary>A DNS label (RFC 1123), what namespace names are.</summary>
+    private static bool IsNamespaceName(string name) => name.Length <= 63 && NamespaceName().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial System.Text.RegularExpressions.Regex ResourceName();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex NamespaceName();
+}

@@ -42,4 +42,5 @@ public static class Rules
     public const string ClaimMutated = "claim-rwx";
     public const string ClaimLeftAlone = "claim-left-alone";
     public const string NoRwxClass = "no-rwx-class";
+    public const string StorageClassNotFound = "storage-class-not-found";
 }
