@@ -14,6 +14,32 @@ namespace RwxGuard.Policies;
 /// </remarks>
 public sealed class ClaimMutationPolicy
 {
+    /// <summary>
+    /// PersistentVolumeClaim UPDATE of a claim rwx-guard changed at creation. Its manifest still says ReadWriteOnce (and
+    /// maybe another class), so every <c>kubectl apply</c> or <c>helm upgrade</c> of that unchanged manifest sends the old
+    /// values back, and the API server would reject the update: a claim's access modes and class are immutable. Putting
+    /// back what the live claim already has turns that doomed update into the one the user meant (labels, size, …).
+    /// </summary>
+    public PolicyResult EvaluateUpdate(ClaimInfo claim, ClaimInfo old)
+    {
+        if (!old.Annotations.ContainsKey(MutationOptions.MutatedAnnotation)) return PolicyResult.Empty;
+
+        var patch = new List<PatchOperation>(2);
+        if (claim.SpecModes != old.SpecModes)
+            patch.Add(new PatchOperation("add", "/spec/accessModes", ClaimPatch.ModesArray(old.SpecModes)));
+        if (claim.StorageClassName != old.StorageClassName && old.StorageClassName is not null)
+            patch.Add(new PatchOperation("add", "/spec/storageClassName", System.Text.Json.Nodes.JsonValue.Create(old.StorageClassName)));
+        if (patch.Count == 0) return PolicyResult.Empty;
+
+        var kept = $"{AccessModeSet.Short(old.SpecModes)} on {ClaimPatch.FormatClass(old.StorageClassName)}";
+        return new PolicyResult([new Finding(Rules.ClaimMutated, FindingKind.Warning,
+            $"PersistentVolumeClaim {claim.Key} was made {AccessModeSet.Format(old.SpecModes)} on " +
+            $"{ClaimPatch.FormatClass(old.StorageClassName)} by rwx-guard when it was created; this update asked for " +
+            $"{AccessModeSet.Format(claim.SpecModes)} on {ClaimPatch.FormatClass(claim.StorageClassName)}, which the API " +
+            "server would reject (immutable), so the live values were kept. Update the manifest to match.",
+            Text.Warning($"claim {claim.Name}: kept {kept} set at creation (spec is immutable); update the manifest"))], patch);
+    }
+
     /// <summary>PersistentVolumeClaim CREATE (a claim's modes and class are immutable afterwards).</summary>
     public PolicyResult EvaluateCreate(ClaimInfo claim, IClusterView view, MutationOptions options, PolicyOptions policy)
     {

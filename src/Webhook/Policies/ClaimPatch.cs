@@ -49,6 +49,10 @@ public static class ClaimPatch
         return string.Join("; ", parts);
     }
 
+    /// <summary>The access modes as the API lists them.</summary>
+    public static JsonArray ModesArray(AccessModes modes) =>
+        new(AccessModeSet.Format(modes).Split(',').Select(m => (JsonNode?)JsonValue.Create(m)).ToArray());
+
     public static string FormatModes(AccessModes modes) => modes == AccessModes.None ? Unset : AccessModeSet.Format(modes);
 
     public static string FormatClass(string? name) => string.IsNullOrEmpty(name) ? Unset : name;

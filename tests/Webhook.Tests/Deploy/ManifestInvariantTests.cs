@@ -78,17 +78,20 @@ public sealed class ManifestInvariantTests
     }
 
     [Theory, MemberData(nameof(Targets))]
-    public async Task Mutating_webhook_handles_claim_creation_only(string target)
+    public async Task Mutating_webhook_handles_claims_only(string target)
     {
         var r = await Renderer.RenderAsync(target);
         var webhook = SingleWebhook(r.Mutating, "mutate.rwx-guard.io");
         Assert.True(K8s.AnyRuleMatches(webhook, "", "v1", "persistentvolumeclaims", "CREATE"),
             $"{target}: no mutating rule for CREATE core/v1 persistentvolumeclaims");
+        // UPDATE: re-applying the original manifest of a claim made RWX must keep the live (immutable) values.
+        Assert.True(K8s.AnyRuleMatches(webhook, "", "v1", "persistentvolumeclaims", "UPDATE"),
+            $"{target}: no mutating rule for UPDATE core/v1 persistentvolumeclaims");
         foreach (var rule in Rules(webhook))
         {
             Assert.Equal([""], K8s.Strings(rule["apiGroups"]));
             Assert.Equal(["persistentvolumeclaims"], K8s.Strings(rule["resources"]));
-            Assert.Equal(["CREATE"], K8s.Strings(rule["operations"]));
+            Assert.Equal(["CREATE", "UPDATE"], K8s.Strings(rule["operations"]));
             Assert.Equal("Namespaced", (string?)rule["scope"]);
         }
         Assert.Equal("IfNeeded", (string?)webhook["reinvocationPolicy"]);

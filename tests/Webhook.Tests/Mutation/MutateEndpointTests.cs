@@ -167,7 +167,7 @@ public sealed class MutateEndpointTests
     }
 
     [Fact]
-    public async Task Only_claim_create_is_mutated()
+    public async Task Claims_not_changed_by_rwx_guard_are_never_patched_after_creation()
     {
         await using var webhook = await RunningWebhook.StartAsync(View("eks.json"));
         var create = Review(ClaimAsAdmitted("official-helm-chart-rendered.yaml", "gp3"));
@@ -193,6 +193,36 @@ public sealed class MutateEndpointTests
             Assert.Null(response["patch"]);
             Assert.Null(response["warnings"]);
         }
+    }
+
+    [Fact]
+    public async Task Reapplying_the_original_manifest_of_a_mutated_claim_keeps_the_live_values()
+    {
+        await using var webhook = await RunningWebhook.StartAsync(View("eks.json"));
+        var original = Review(ClaimAsAdmitted("official-helm-chart-rendered.yaml", "gp3"));
+        var (_, created) = await webhook.Client.PostAsync("/mutate", original);
+        var live = ClaimJson.ApplyToJson(original["request"]!["object"]!.AsObject(), ResponseOf(created)["patch"]!.GetValue<string>());
+
+        // kubectl apply / helm upgrade of the unchanged manifest: RWO on gp3 again, over the live RWX claim on efs-sc.
+        var reapply = original.DeepClone().AsObject();
+        reapply["request"]!["operation"] = "UPDATE";
+        reapply["request"]!["oldObject"] = live.DeepClone();
+        reapply["request"]!["object"]!["metadata"]!["labels"]!["team"] = "search"; // the change the user meant
+        var (_, body) = await webhook.Client.PostAsync("/mutate", reapply);
+        var response = ResponseOf(body);
+        Assert.True(response["allowed"]!.GetValue<bool>());
+        Assert.Contains("kept RWX on efs-sc", Assert.Single(response["warnings"]!.AsArray())!.GetValue<string>());
+
+        var updated = ClaimJson.Apply(reapply["request"]!["object"]!.AsObject(), response["patch"]!.GetValue<string>());
+        Assert.Equal(["ReadWriteMany"], updated.Spec.AccessModes);
+        Assert.Equal("efs-sc", updated.Spec.StorageClassName);
+        Assert.Equal("search", updated.Metadata.Labels["team"]);
+
+        // An update that leaves modes and class alone needs no patch.
+        var relabel = reapply.DeepClone().AsObject();
+        relabel["request"]!["object"] = live.DeepClone();
+        var (_, quiet) = await webhook.Client.PostAsync("/mutate", relabel);
+        Assert.Null(ResponseOf(quiet)["patch"]);
     }
 
     public static TheoryData<string> Captures => new(Fixtures.AdmissionCaptures());
