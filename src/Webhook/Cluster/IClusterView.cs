@@ -19,6 +19,12 @@ public interface IClusterView
     /// <summary>HorizontalPodAutoscalers whose scaleTargetRef names the workload.</summary>
     IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name);
 
+    /// <summary>Every cached workload, for background reporting (empty when not ready).</summary>
+    IReadOnlyList<WorkloadInfo> ListWorkloads();
+
+    /// <summary>Every cached claim, for background reporting (empty when not ready).</summary>
+    IReadOnlyList<ClaimInfo> ListClaims();
+
     /// <summary>All StorageClasses (cluster scoped), for the claim mutator's class discovery.</summary>
     Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses { get; }
 }

@@ -38,6 +38,9 @@ public sealed class FakeClusterView : IClusterView
     public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name) =>
         !Status.Ready ? [] : _hpas.Where(h => h.Target == kind && h.Namespace == @namespace && h.TargetName == name).ToList();
 
+    public IReadOnlyList<WorkloadInfo> ListWorkloads() => !Status.Ready ? [] : _workloads.ToList();
+    public IReadOnlyList<ClaimInfo> ListClaims() => !Status.Ready ? [] : _claims.ToList();
+
     public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses =>
         !Status.Ready ? Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable
         : Status.Offline ? Lookup<IReadOnlyList<StorageClassInfo>>.NotFound
