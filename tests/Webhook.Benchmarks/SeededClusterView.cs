@@ -54,6 +54,7 @@ public sealed class SeededClusterView : IClusterView
 
     public IReadOnlyList<WorkloadInfo> WorkloadsMountingClaim(string @namespace, string claimName) => [];
     public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name) => [];
+    public Lookup<NamespaceInfo> GetNamespace(string name) => Lookup<NamespaceInfo>.Found(new NamespaceInfo { Name = name });
     public IReadOnlyList<WorkloadInfo> ListWorkloads() => _deployments.Values.ToList();
     public IReadOnlyList<ClaimInfo> ListClaims() => _claims.Values.ToList();
     public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses => Lookup<IReadOnlyList<StorageClassInfo>>.Found(_classes);

@@ -22,8 +22,12 @@ public static class AdmissionDecision
         Status = new ResponseStatus { Status = "Failure", Code = code, Reason = ReasonFor(code), Message = message },
     };
 
-    public static AdmissionResponse From(string uid, PolicyResult result, EnforcementMode mode, bool mutating)
+    public static AdmissionResponse From(string uid, PolicyResult result, EnforcementMode mode, bool mutating) =>
+        From(uid, result, new ResolvedMode(mode, EnforcementModes.FromSettings), mutating);
+
+    public static AdmissionResponse From(string uid, PolicyResult result, ResolvedMode resolved, bool mutating)
     {
+        var mode = resolved.Mode;
         var response = new AdmissionResponse { Uid = uid, Allowed = true };
         if (result.Findings.Count == 0 && result.Patch.Count == 0) return response;
 
@@ -53,7 +57,8 @@ public static class AdmissionDecision
             // Keys become "<webhook name>/<key>" in the audit log: no '/', at most 63 characters.
             var annotations = new Dictionary<string, string>
             {
-                ["mode"] = mode.ToString().ToLowerInvariant(),
+                ["mode"] = EnforcementModes.Label(mode),
+                ["mode-source"] = resolved.Source,
                 ["decision"] = denied ? "denied" : "allowed",
                 ["rules"] = string.Join(",", result.Findings.Select(f => f.Rule).Distinct()),
             };

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Telemetry;
@@ -16,6 +17,7 @@ namespace RwxGuard.Admission;
 public sealed partial class AdmissionPipeline(
     IOptionsMonitor<ServerOptions> server,
     LiveSettings<PolicyOptions> policy,
+    IClusterView view,
     WebhookMetrics metrics,
     ILogger<AdmissionPipeline> logger)
 {
@@ -95,6 +97,7 @@ public sealed partial class AdmissionPipeline(
         var uid = request.Uid!;
         var input = new AdmissionInput(request, body);
         var options = policy.Current;
+        var mode = EnforcementModes.Resolve(options, request.Namespace, view);
         AdmissionResponse response;
         string decision;
         IReadOnlyList<Finding> findings = [];
@@ -103,7 +106,7 @@ public sealed partial class AdmissionPipeline(
         try
         {
             var result = handler.Handle(input, options);
-            response = AdmissionDecision.From(uid, result, options.Mode, handler.Mutating);
+            response = AdmissionDecision.From(uid, result, mode, handler.Mutating);
             findings = result.Findings;
             decision = !response.Allowed ? "denied" : response.Patch is not null ? "patched" : "allowed";
         }
@@ -127,7 +130,7 @@ public sealed partial class AdmissionPipeline(
         }
 
         var outcome = new Outcome(200, uid, input, request.Namespace, request.Name, request.DryRun == true, decision, findings,
-            error, options.Mode);
+            error, mode.Mode);
         using (WebhookMetrics.ActivitySource.StartActivity("encode"))
             return (AdmissionCodec.Encode(review.ApiVersion, response), outcome);
     }
@@ -170,7 +173,7 @@ public sealed partial class AdmissionPipeline(
         var elapsed = seconds * 1000;
         var kind = outcome.Input?.Route.Label ?? "unknown";
         var operation = outcome.Input?.Operation ?? "unknown";
-        var mode = ModeLabel(outcome.Mode);
+        var mode = EnforcementModes.Label(outcome.Mode);
         var tags = new TagList
         {
             { "webhook", handler.Name }, { "operation", operation }, { "kind", kind },
@@ -195,12 +198,6 @@ public sealed partial class AdmissionPipeline(
                 string.Join(",", outcome.Findings.Select(f => f.Rule).Distinct()), mode, outcome.DryRun, elapsed);
     }
 
-    private static string ModeLabel(EnforcementMode mode) => mode switch
-    {
-        EnforcementMode.Enforce => "enforce",
-        EnforcementMode.Warn => "warn",
-        _ => "audit",
-    };
 
     [LoggerMessage(Level = LogLevel.Information, EventName = "AdmissionDecision",
         Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} decision={Decision} rules={Rules} mode={Mode} dryRun={DryRun} durationMs={DurationMs:0.###}")]

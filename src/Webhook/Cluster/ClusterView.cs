@@ -33,6 +33,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     private readonly InfoStore<WorkloadInfo> _replicaSets = new();
     private readonly InfoStore<HpaInfo> _autoscalers = new();
     private readonly InfoStore<StorageClassInfo> _storageClasses = new();
+    private readonly InfoStore<NamespaceInfo> _namespaces = new();
     private volatile IReadOnlyList<StorageClassInfo> _storageClassList = [];
 
     // Indexes: written under _indexLock by the loops, read lock-free (values are immutable arrays swapped whole).
@@ -62,7 +63,9 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         var storageClasses = Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass, null,
             () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]);
 
-        var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses };
+        var namespaces = Cache(ResourceClients.NamespaceClient(client), _namespaces, ModelMapping.ToNamespace, null);
+
+        var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses, namespaces };
         _health = [.. caches.Select(c => c.Health)];
         _loops = [.. caches.Select(c => c.Loop)];
     }
@@ -225,6 +228,12 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     };
 
     // ---- lookups (memory only) ----------------------------------------------------------------------------------
+
+    public Lookup<NamespaceInfo> GetNamespace(string name)
+    {
+        if (!IsReady) return Lookup<NamespaceInfo>.Unavailable;
+        return _namespaces.TryGet(new ObjectKey("", name), out var ns) ? Lookup<NamespaceInfo>.Found(ns) : Lookup<NamespaceInfo>.NotFound;
+    }
 
     public Lookup<ClaimInfo> GetClaim(string @namespace, string name)
     {

@@ -19,6 +19,9 @@ public interface IClusterView
     /// <summary>HorizontalPodAutoscalers whose scaleTargetRef names the workload.</summary>
     IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name);
 
+    /// <summary>A namespace and its labels (for the per-namespace enforcement mode label).</summary>
+    Lookup<NamespaceInfo> GetNamespace(string name);
+
     /// <summary>Every cached workload, for background reporting (empty when not ready).</summary>
     IReadOnlyList<WorkloadInfo> ListWorkloads();
 

@@ -164,6 +164,12 @@ public static class ModelMapping
         };
     }
 
+    public static NamespaceInfo ToNamespace(V1Namespace ns) => new()
+    {
+        Name = ns.Metadata?.Name ?? "",
+        Labels = ns.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
+    };
+
     public static StorageClassInfo ToStorageClass(V1StorageClass storageClass)
     {
         ArgumentNullException.ThrowIfNull(storageClass);

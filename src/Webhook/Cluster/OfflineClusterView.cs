@@ -13,6 +13,7 @@ public sealed class OfflineClusterView : IClusterView
     public Lookup<WorkloadInfo> GetWorkload(WorkloadKind kind, string @namespace, string name) => Lookup<WorkloadInfo>.NotFound;
     public IReadOnlyList<WorkloadInfo> WorkloadsMountingClaim(string @namespace, string claimName) => [];
     public IReadOnlyList<HpaInfo> AutoscalersTargeting(WorkloadKind kind, string @namespace, string name) => [];
+    public Lookup<NamespaceInfo> GetNamespace(string name) => Lookup<NamespaceInfo>.NotFound;
     public IReadOnlyList<WorkloadInfo> ListWorkloads() => [];
     public IReadOnlyList<ClaimInfo> ListClaims() => [];
     public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses => Lookup<IReadOnlyList<StorageClassInfo>>.NotFound;

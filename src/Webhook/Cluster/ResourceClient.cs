@@ -23,7 +23,7 @@ internal sealed class ResourceClient<T>(
         CancellationToken cancellationToken) => watch(resourceVersion, timeoutSeconds, onError, cancellationToken);
 }
 
-/// <summary>The six resources the view watches.</summary>
+/// <summary>The seven resources the view watches.</summary>
 internal static class ResourceClients
 {
     public const string Claims = "persistentvolumeclaims";
@@ -32,6 +32,7 @@ internal static class ResourceClients
     public const string ReplicaSets = "replicasets";
     public const string Autoscalers = "horizontalpodautoscalers";
     public const string StorageClasses = "storageclasses";
+    public const string Namespaces = "namespaces";
 
     private static ListPage<T> Page<T, TList>(TList list) where TList : IItems<T>, IMetadata<V1ListMeta> =>
         new(list.Items ?? [], list.Metadata?.ResourceVersion, string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
@@ -70,5 +71,11 @@ internal static class ResourceClients
         async (limit, token, ct) => Page<V1StorageClass, V1StorageClassList>(
             await k.StorageV1.ListStorageClassAsync(continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
         (rv, timeout, onError, ct) => k.StorageV1.WatchListStorageClassAsync(
+            allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+
+    public static ResourceClient<V1Namespace> NamespaceClient(IKubernetes k) => new(Namespaces,
+        async (limit, token, ct) => Page<V1Namespace, V1NamespaceList>(
+            await k.CoreV1.ListNamespaceAsync(continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
+        (rv, timeout, onError, ct) => k.CoreV1.WatchListNamespaceAsync(
             allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
 }

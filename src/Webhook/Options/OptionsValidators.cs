@@ -71,6 +71,12 @@ public sealed class PolicyOptionsValidator : AbstractValidator<PolicyOptions>
         RuleFor(o => o.OnClusterUnavailable).IsInEnum().OverridePropertyName("Policy:OnClusterUnavailable");
         RuleFor(o => o.RollingUpdateSurge).IsInEnum().OverridePropertyName("Policy:RollingUpdateSurge");
         RuleFor(o => o.AnythingLlmSqlite).IsInEnum().OverridePropertyName("Policy:AnythingLlmSqlite");
+        RuleForEach(o => o.Namespaces).Must(n => n.Value.Mode is null || Policies.EnforcementModes.TryParse(n.Value.Mode, out _))
+            .WithMessage((_, n) => $"Policy:Namespaces:{n.Key}:Mode is not Enforce, Warn or Audit")
+            .OverridePropertyName("Policy:Namespaces");
+        RuleFor(o => o.ModeLabel).Matches(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+            .When(o => !string.IsNullOrEmpty(o.ModeLabel))
+            .WithMessage("is not a valid label key").OverridePropertyName("Policy:ModeLabel");
     }
 }
 

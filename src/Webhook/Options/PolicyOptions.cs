@@ -19,11 +19,22 @@ public enum RuleAction
     Ignore,
 }
 
+public sealed class NamespacePolicyOptions
+{
+    /// <summary>Enforce, Warn or Audit. A string, because the binder silently drops a bad value for a nullable enum
+    /// and a typo must stop the start instead.</summary>
+    public string? Mode { get; set; }
+}
+
 public sealed class PolicyOptions
 {
     public const string Section = "Policy";
 
     public EnforcementMode Mode { get; set; } = EnforcementMode.Enforce;
+    /// <summary>Per-namespace overrides: Policy:Namespaces:&lt;namespace&gt;:Mode.</summary>
+    public Dictionary<string, NamespacePolicyOptions> Namespaces { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Namespace label whose value (enforce, warn, audit) sets the mode there; empty turns labels off.</summary>
+    public string ModeLabel { get; set; } = "rwx-guard.io/mode";
     /// <summary>A claim (or a scaled workload) the view does not know.</summary>
     public RuleAction OnClaimNotFound { get; set; } = RuleAction.Warn;
     /// <summary>The view is not synced or has lost the API server.</summary>

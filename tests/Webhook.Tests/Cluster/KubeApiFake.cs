@@ -19,7 +19,9 @@ public sealed record ApiResource(string Path, string ListKind, string ApiVersion
     public static readonly ApiResource Autoscalers = new("/apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscalerList", "autoscaling/v2");
     public static readonly ApiResource StorageClasses = new("/apis/storage.k8s.io/v1/storageclasses", "StorageClassList", "storage.k8s.io/v1");
 
-    public static readonly IReadOnlyList<ApiResource> All = [Claims, Deployments, StatefulSets, ReplicaSets, Autoscalers, StorageClasses];
+    public static readonly ApiResource Namespaces = new("/api/v1/namespaces", "NamespaceList", "v1");
+
+    public static readonly IReadOnlyList<ApiResource> All = [Claims, Deployments, StatefulSets, ReplicaSets, Autoscalers, StorageClasses, Namespaces];
 }
 
 /// <summary>One scripted HTTP answer. <paramref name="Gate"/>, when given, holds the answer until the test opens it.</summary>

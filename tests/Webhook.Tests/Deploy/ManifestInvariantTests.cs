@@ -319,7 +319,7 @@ public sealed class ManifestInvariantTests
     private static readonly (string Group, string Resource)[] WatchedKinds =
     [
         ("", "persistentvolumeclaims"), ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"),
-        ("autoscaling", "horizontalpodautoscalers"), ("storage.k8s.io", "storageclasses"),
+        ("autoscaling", "horizontalpodautoscalers"), ("storage.k8s.io", "storageclasses"), ("", "namespaces"),
     ];
 
     [Theory, MemberData(nameof(Targets))]

@@ -10,6 +10,7 @@ public sealed class FakeClusterView : IClusterView
     private readonly List<WorkloadInfo> _workloads = [];
     private readonly List<HpaInfo> _hpas = [];
     private readonly List<StorageClassInfo> _classes = [];
+    private readonly List<NamespaceInfo> _namespaces = [];
 
     public ClusterViewStatus Status { get; set; } = new(false, true, "synced");
 
@@ -17,6 +18,12 @@ public sealed class FakeClusterView : IClusterView
     public FakeClusterView Add(WorkloadInfo workload) { _workloads.Add(workload); return this; }
     public FakeClusterView Add(HpaInfo hpa) { _hpas.Add(hpa); return this; }
     public FakeClusterView Add(StorageClassInfo storageClass) { _classes.Add(storageClass); return this; }
+    public FakeClusterView Add(NamespaceInfo ns) { _namespaces.RemoveAll(n => n.Name == ns.Name); _namespaces.Add(ns); return this; }
+
+    public Lookup<NamespaceInfo> GetNamespace(string name) =>
+        !Status.Ready ? Lookup<NamespaceInfo>.Unavailable
+        : _namespaces.FirstOrDefault(n => n.Name == name) is { } n ? Lookup<NamespaceInfo>.Found(n)
+        : Lookup<NamespaceInfo>.NotFound;
 
     public static FakeClusterView Unavailable() => new() { Status = new(false, false, "persistentvolumeclaims not synced") };
     public static FakeClusterView OfflineView() => new() { Status = ClusterViewStatus.OfflineReady };
