@@ -1,0 +1,131 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using RwxGuard.Cluster;
+using RwxGuard.Options;
+
+namespace RwxGuard.Reporting;
+
+/// <summary>
+/// Background reporting: the replica holding the Lease re-evaluates the cluster view every Reporting:IntervalSeconds
+/// and writes one report per namespace when its content changed. Replicas without the lease write nothing, so several
+/// replicas never fight over the same objects. Admission requests (dry-run or not) never write anything.
+/// </summary>
+public sealed partial class ReporterService(
+    IServiceProvider services,
+    IReportSource source,
+    LiveSettings<ReportingOptions> settings,
+    TimeProvider time,
+    ILogger<ReporterService> logger) : BackgroundService
+{
+    /// <summary>True while this replica holds the lease (exposed for tests and metrics).</summary>
+    public bool IsLeader { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = settings.Current;
+        var view = services.GetService<ClusterView>();
+        var client = services.GetService<IKubernetes>();
+        if (!options.Enabled || view is null || client is null)
+        {
+            LogDisabled(!options.Enabled ? "Reporting:Enabled is false" : "no cluster connection (offline)");
+            return;
+        }
+
+        var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Guid.NewGuid():N}";
+        var leaseNamespace = options.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "rwx-guard";
+        var writer = new ReportWriter(client, services.GetRequiredService<ILogger<ReportWriter>>());
+        var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(client, leaseNamespace, options.LeaseName, identity))
+        {
+            LeaseDuration = TimeSpan.FromSeconds(options.LeaseDurationSeconds),
+            RenewDeadline = TimeSpan.FromSeconds(options.RenewDeadlineSeconds),
+            RetryPeriod = TimeSpan.FromSeconds(options.RetryPeriodSeconds),
+        });
+
+        CancellationTokenSource? leading = null;
+        Task? work = null;
+        elector.OnStartedLeading += () =>
+        {
+            IsLeader = true;
+            LogLeading(identity, leaseNamespace, options.LeaseName);
+            leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            work = ReportWhileLeadingAsync(view, writer, leading.Token);
+        };
+        elector.OnStoppedLeading += () =>
+        {
+            IsLeader = false;
+            leading?.Cancel();
+            writer.Reset(); // another replica may write while we do not lead
+            LogStoppedLeading(identity);
+        };
+
+        // An exception escaping a BackgroundService stops the host: a bad Lease response must cost reporting a retry,
+        // never the webhook itself.
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                LogElectionFailed(e.Message);
+                try { await Task.Delay(TimeSpan.FromSeconds(options.RetryPeriodSeconds), time, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        leading?.Cancel();
+        if (work is not null) await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task ReportWhileLeadingAsync(ClusterView view, ReportWriter writer, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                // A view that is not synced would report every workload as unknown: wait for it instead.
+                if (view.Status.Ready)
+                {
+                    var kind = ReportKind.Of(settings.Current.Format);
+                    await writer.SyncAsync(kind, source.Build(view, kind, time.GetUtcNow()), cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogReportFailed(e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(settings.Current.IntervalSeconds), time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "background reporting off: {Reason}")]
+    private partial void LogDisabled(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds lease {Namespace}/{Lease}: writing policy reports")]
+    private partial void LogLeading(string identity, string @namespace, string lease);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} lost the reporting lease: not writing reports")]
+    private partial void LogStoppedLeading(string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "leader election failed (will retry): {Error}")]
+    private partial void LogElectionFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writing policy reports failed (will retry next interval): {Error}")]
+    private partial void LogReportFailed(string error);
+}
