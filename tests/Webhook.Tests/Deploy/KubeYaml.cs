@@ -83,9 +83,11 @@ public static class Renderer
         "base",
         .. Directory.GetDirectories(Path.Combine(Repo.Manifests, "overlays")).Select(d => "overlays/" + Path.GetFileName(d)).Order(),
         RolloutTarget,
+        PolicyReportCrdTarget,
     ];
 
     public const string RolloutTarget = "overlays/cert-manager+components/rollout";
+    public const string PolicyReportCrdTarget = "overlays/cert-manager+components/policyreport-crd";
 
     private static readonly Dictionary<string, Lazy<Task<Rendered>>> Cache = Targets.ToDictionary(
         t => t, t => new Lazy<Task<Rendered>>(() => RenderUncachedAsync(t)));
@@ -95,12 +97,12 @@ public static class Renderer
 
     private static async Task<Rendered> RenderUncachedAsync(string target)
     {
-        if (target == RolloutTarget)
+        if (target.Split('+') is [var overlayTarget, var componentTarget])
         {
             // A throw-away kustomization next to nothing: base paths must be relative (kustomize refuses absolute ones).
-            using var tmp = new TempDir("rollout");
-            var overlay = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, "overlays", "cert-manager"));
-            var component = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, "components", "rollout"));
+            using var tmp = new TempDir("component");
+            var overlay = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, overlayTarget));
+            var component = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, componentTarget));
             await File.WriteAllTextAsync(tmp.Path("kustomization.yaml"),
                 $"resources: [\"{overlay}\"]\ncomponents: [\"{component}\"]\n");
             return new Rendered(target, KubeYaml.Parse(await Kubectl.KustomizeAsync(tmp.FullName)), new Dictionary<string, byte[]>());

@@ -307,7 +307,7 @@ public sealed class ManifestInvariantTests
     public async Task Namespaced_objects_live_in_the_webhook_namespace(string target)
     {
         var r = await Renderer.RenderAsync(target);
-        string[] clusterScoped = ["Namespace", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"];
+        string[] clusterScoped = ["Namespace", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "CustomResourceDefinition"];
         foreach (var o in r.Objects.Where(o => !clusterScoped.Contains((string?)o["kind"])))
             Assert.True(Rendered.Namespace(o) == r.WorkloadNamespace, $"{target}: {o["kind"]} {Rendered.Name(o)} is in '{Rendered.Namespace(o)}'");
         foreach (var o in r.Objects.Where(o => clusterScoped.Contains((string?)o["kind"])))
@@ -321,6 +321,56 @@ public sealed class ManifestInvariantTests
         ("", "persistentvolumeclaims"), ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"),
         ("autoscaling", "horizontalpodautoscalers"), ("storage.k8s.io", "storageclasses"), ("", "namespaces"),
     ];
+
+    [Theory, MemberData(nameof(Targets))]
+    public async Task Reporting_rbac_writes_only_reports_and_one_lease(string target)
+    {
+        var r = await Renderer.RenderAsync(target);
+        var reports = r.Single("ClusterRole", "rwx-guard-reports");
+        var granted = reports["rules"]!.AsArray()
+            .SelectMany(rule => K8s.Strings(rule!["apiGroups"]).SelectMany(g => K8s.Strings(rule["resources"]).Select(res => $"{g}/{res}")))
+            .ToHashSet();
+        Assert.Equal(new HashSet<string> { "wgpolicyk8s.io/policyreports", "openreports.io/reports" }, granted);
+        foreach (var rule in reports["rules"]!.AsArray())
+            Assert.Equal(["create", "delete", "get", "update"], K8s.Strings(rule!["verbs"]).Order());
+
+        var election = r.Single("Role", "rwx-guard-leader-election");
+        Assert.Equal(r.WorkloadNamespace, Rendered.Namespace(election));
+        foreach (var rule in election["rules"]!.AsArray())
+        {
+            Assert.Equal(["coordination.k8s.io"], K8s.Strings(rule!["apiGroups"]));
+            Assert.Equal(["leases"], K8s.Strings(rule["resources"]));
+            // Reading and renewing are limited to the reporter's own Lease; create cannot be limited by name.
+            var verbs = K8s.Strings(rule["verbs"]).Order().ToList();
+            if (verbs.SequenceEqual(["create"])) continue;
+            Assert.Equal(["get", "update"], verbs);
+            Assert.Equal([new RwxGuard.Options.ReportingOptions().LeaseName], K8s.Strings(rule["resourceNames"]));
+        }
+        foreach (var (kind, name) in new[] { ("ClusterRoleBinding", "rwx-guard-reports"), ("RoleBinding", "rwx-guard-leader-election") })
+        {
+            var binding = r.Single(kind, name);
+            Assert.Contains(binding["subjects"]!.AsArray(), s => (string?)s!["name"] == (string?)r.PodSpec["serviceAccountName"]);
+        }
+
+        // The lease identity and namespace come from the downward API.
+        var env = r.PodSpec["containers"]![0]!["env"]!.AsArray();
+        Assert.Contains(env, e => (string?)e!["name"] == "POD_NAME" && (string?)e["valueFrom"]!["fieldRef"]!["fieldPath"] == "metadata.name");
+        Assert.Contains(env, e => (string?)e!["name"] == "POD_NAMESPACE" && (string?)e["valueFrom"]!["fieldRef"]!["fieldPath"] == "metadata.namespace");
+    }
+
+    [Fact]
+    public async Task The_optional_crd_component_serves_the_report_kind_the_reporter_writes()
+    {
+        var r = await Renderer.RenderAsync(Renderer.PolicyReportCrdTarget);
+        var crd = r.Single("CustomResourceDefinition", "policyreports.wgpolicyk8s.io");
+        var kind = RwxGuard.Reporting.ReportKind.PolicyReport;
+        Assert.Equal(kind.Group, (string?)crd["spec"]!["group"]);
+        Assert.Equal(kind.Plural, (string?)crd["spec"]!["names"]!["plural"]);
+        Assert.Equal(kind.Kind, (string?)crd["spec"]!["names"]!["kind"]);
+        Assert.Contains(crd["spec"]!["versions"]!.AsArray(), v => (string?)v!["name"] == kind.Version && (bool?)v["served"] == true);
+        Assert.Null(Rendered.Namespace(crd)); // cluster scoped, left alone by the overlay's namespace
+        Assert.Empty((await Renderer.RenderAsync("overlays/cert-manager")).OfKind("CustomResourceDefinition"));
+    }
 
     [Theory, MemberData(nameof(Targets))]
     public async Task Rbac_grants_read_only_access_to_exactly_the_watched_kinds(string target)
