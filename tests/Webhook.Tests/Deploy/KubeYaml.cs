@@ -77,16 +77,22 @@ public sealed class Rendered(string target, IReadOnlyList<JsonObject> objects, I
 /// <summary>Renders each target once per test run (kubectl kustomize), in temporary copies where files must be generated.</summary>
 public static class Renderer
 {
-    /// <summary>The base plus every overlay directory, plus the rollout component applied to the cert-manager overlay.</summary>
+    /// <summary>
+    /// The base plus every overlay directory, plus the rollout component applied to the cert-manager overlay and the
+    /// monitoring component applied to the self-managed overlay ("overlay+component": rendered through a throw-away
+    /// kustomization with the overlay as its resource and the component as its component, as a user would write it).
+    /// </summary>
     public static IReadOnlyList<string> Targets { get; } =
     [
         "base",
         .. Directory.GetDirectories(Path.Combine(Repo.Manifests, "overlays")).Select(d => "overlays/" + Path.GetFileName(d)).Order(),
         RolloutTarget,
+        SelfManagedMonitoringTarget,
         PolicyReportCrdTarget,
     ];
 
     public const string RolloutTarget = "overlays/cert-manager+components/rollout";
+    public const string SelfManagedMonitoringTarget = "overlays/self-managed+components/monitoring";
     public const string PolicyReportCrdTarget = "overlays/cert-manager+components/policyreport-crd";
 
     private static readonly Dictionary<string, Lazy<Task<Rendered>>> Cache = Targets.ToDictionary(
@@ -97,21 +103,11 @@ public static class Renderer
 
     private static async Task<Rendered> RenderUncachedAsync(string target)
     {
-        if (target.Split('+') is [var overlayTarget, var componentTarget])
-        {
-            // A throw-away kustomization next to nothing: base paths must be relative (kustomize refuses absolute ones).
-            using var tmp = new TempDir("component");
-            var overlay = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, overlayTarget));
-            var component = Path.GetRelativePath(tmp.FullName, Path.Combine(Repo.Manifests, componentTarget));
-            await File.WriteAllTextAsync(tmp.Path("kustomization.yaml"),
-                $"resources: [\"{overlay}\"]\ncomponents: [\"{component}\"]\n");
-            return new Rendered(target, KubeYaml.Parse(await Kubectl.KustomizeAsync(tmp.FullName)), new Dictionary<string, byte[]>());
-        }
-
-        var dir = Path.Combine(Repo.Manifests, target);
-        var kustomization = await File.ReadAllTextAsync(Path.Combine(dir, "kustomization.yaml"));
+        var plus = target.IndexOf('+');
+        var (overlay, component) = plus < 0 ? (target, null) : (target[..plus], target[(plus + 1)..]);
+        var kustomization = await File.ReadAllTextAsync(Path.Combine(Repo.Manifests, overlay, "kustomization.yaml"));
         if (!kustomization.Contains("certs/out", StringComparison.Ordinal))
-            return new Rendered(target, KubeYaml.Parse(await Kubectl.KustomizeAsync(dir)), new Dictionary<string, byte[]>());
+            return new Rendered(target, KubeYaml.Parse(await KustomizeAsync(Repo.Manifests, overlay, component)), new Dictionary<string, byte[]>());
 
         // The overlay reads certs/out (written by certs/gen-certs.sh): render a copy of deploy/ next to a freshly
         // generated certs/out, so the repository's own certs/out is neither needed nor touched.
@@ -120,8 +116,20 @@ public static class Renderer
         var outDir = mirror.Path("certs", "out");
         await GenCerts.RunAsync("--out-dir", outDir);
         var files = Directory.GetFiles(outDir).ToDictionary(f => Path.GetFileName(f), f => File.ReadAllBytes(f));
-        var yaml = await Kubectl.KustomizeAsync(mirror.Path("deploy", "manifests", target));
+        var yaml = await KustomizeAsync(mirror.Path("deploy", "manifests"), overlay, component);
         return new Rendered(target, KubeYaml.Parse(yaml), files);
+    }
+
+    private static async Task<string> KustomizeAsync(string manifests, string overlay, string? component)
+    {
+        if (component is null) return await Kubectl.KustomizeAsync(Path.Combine(manifests, overlay));
+        // A throw-away kustomization next to nothing: paths must be relative (kustomize refuses absolute ones).
+        using var tmp = new TempDir("combined");
+        var resource = Path.GetRelativePath(tmp.FullName, Path.Combine(manifests, overlay));
+        var componentPath = Path.GetRelativePath(tmp.FullName, Path.Combine(manifests, component));
+        await File.WriteAllTextAsync(tmp.Path("kustomization.yaml"),
+            $"resources: [\"{resource}\"]\ncomponents: [\"{componentPath}\"]\n");
+        return await Kubectl.KustomizeAsync(tmp.FullName);
     }
 
     public static void CopyDirectory(string from, string to)
