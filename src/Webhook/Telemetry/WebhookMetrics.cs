@@ -26,8 +26,8 @@ public sealed class WebhookMetrics : IDisposable
             "Time from reading the first byte of an admission request to writing its response.",
             advice: new InstrumentAdvice<double>
             {
-                // Sub-millisecond resolution: the decision is in memory, the interesting range is 50 µs – 50 ms.
-                HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+                // Sub-millisecond resolution (the decision is in memory), up to the API server's 5 s webhook timeout.
+                HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5],
             });
         PolicyResults = _meter.CreateCounter<long>("rwxguard.policy.results", "{finding}",
             "Policy findings by rule and kind (violation or warning), before the enforcement mode is applied.");
