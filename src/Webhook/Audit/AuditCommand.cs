@@ -24,6 +24,7 @@ public static class AuditCommand
 
     private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json"];
 
+    /// <param name="time">Stamps PolicyReport results (tests pass a fixed clock).</param>
     public static async Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr,
         TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
@@ -101,10 +102,12 @@ public static class AuditCommand
                     await stderr.WriteLineAsync($"error: --kubeconfig {clusterOptions.Kubeconfig}: cannot configure the Kubernetes API client: {e.Message}");
                     return ExitUnusable;
                 }
-                live = new ClusterView(client, clusterOptions, time);
+                // Real time here: the injected clock only stamps the report.
+                live = new ClusterView(client, clusterOptions, TimeProvider.System);
                 await live.StartAsync(cancellationToken);
-                var deadline = time.GetUtcNow().AddSeconds(arguments.ClusterTimeoutSeconds);
-                while (!live.IsReady && time.GetUtcNow() < deadline) await Task.Delay(50, cancellationToken);
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (!live.IsReady && waited.Elapsed.TotalSeconds < arguments.ClusterTimeoutSeconds)
+                    await Task.Delay(50, cancellationToken);
                 if (!live.IsReady)
                 {
                     await stderr.WriteLineAsync($"error: the cluster could not be read within {arguments.ClusterTimeoutSeconds} s: {live.Status.Detail}");
