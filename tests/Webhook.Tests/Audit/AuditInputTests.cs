@@ -229,6 +229,44 @@ public sealed class AuditInputTests : IDisposable
         Assert.Equal("11111111-2222-3333-4444-555555555555", (string?)Assert.Single(run.For("Deployment", "app"))["uid"]);
     }
 
+    [Theory]
+    [InlineData("autoscaling/v2")]
+    [InlineData("autoscaling/v1")]
+    public async Task An_autoscaler_in_the_manifests_is_checked_and_counted_into_its_target(string apiVersion)
+    {
+        var manifests = $$$"""
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: data, namespace: web}
+            spec: {accessModes: [ReadWriteOnce]}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api, namespace: web}
+            spec:
+              replicas: 1
+              strategy: {type: Recreate}
+              template: {spec: {volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]}}
+            ---
+            apiVersion: {{{apiVersion}}}
+            kind: HorizontalPodAutoscaler
+            metadata: {name: api, namespace: web}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+              minReplicas: 1
+              maxReplicas: 4
+            """;
+
+        var run = await Cli.RunWithStdinAsync(manifests, "-f", "-", "-o", "json");
+
+        Assert.Equal(AuditCommand.ExitViolations, run.ExitCode);
+        var deployment = Assert.Single(run.For("Deployment", "api"));
+        Assert.Equal(("fail", "4"), ((string?)deployment["result"], (string?)deployment["properties"]!["replicas"]));
+        Assert.Contains("can be scaled to 4 replicas by HorizontalPodAutoscaler web/api", (string)deployment["message"]!);
+        var hpa = Assert.Single(run.For("HorizontalPodAutoscaler", "api"));
+        Assert.Equal(("fail", "Deployment web/api"), ((string?)hpa["result"], (string?)hpa["properties"]!["target"]));
+    }
+
     [Fact]
     public async Task Namespace_flag_fills_objects_that_name_none()
     {
