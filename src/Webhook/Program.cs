@@ -1,5 +1,10 @@
 using RwxGuard;
+using RwxGuard.Audit;
 using RwxGuard.Options;
+
+// `webhook audit …`: the policies over manifests, offline (docs/audit.md).
+if (args.FirstOrDefault() == "audit")
+    return await AuditCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
 
 try
 {

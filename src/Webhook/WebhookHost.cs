@@ -1,6 +1,7 @@
 using RwxGuard.Admission;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
+using RwxGuard.Reporting;
 using RwxGuard.Telemetry;
 using RwxGuard.Tls;
 
@@ -27,6 +28,10 @@ public static class WebhookHost
         // The sections that follow the settings file while running.
         builder.Services.AddLiveSettings(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
         builder.Services.AddLiveSettings(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
+        builder.Services.AddLiveSettings(builder.Configuration, ReportingOptions.Section, new ReportingOptionsValidator());
+        builder.Services.AddSingleton<IReportSource, PolicyReportSource>();
+        builder.Services.AddSingleton<ReporterService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReporterService>());
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddHttpsListener(server);

@@ -21,6 +21,7 @@ public static class ModelMapping
         {
             Namespace = claim.Metadata?.NamespaceProperty ?? "",
             Name = claim.Metadata?.Name ?? "",
+            Uid = claim.Metadata?.Uid,
             SpecModes = AccessModeSet.Parse(spec?.AccessModes),
             StatusModes = AccessModeSet.Parse(claim.Status?.AccessModes),
             Bound = claim.Status?.Phase == "Bound",
@@ -40,6 +41,7 @@ public static class ModelMapping
             Kind = WorkloadKind.Deployment,
             Namespace = deployment.Metadata?.NamespaceProperty ?? "",
             Name = deployment.Metadata?.Name ?? "",
+            Uid = deployment.Metadata?.Uid,
             Replicas = deployment.Spec?.Replicas,
             Strategy = ToStrategy(deployment.Spec?.Strategy),
             Template = ToPodTemplate(deployment.Spec?.Template),
@@ -56,6 +58,7 @@ public static class ModelMapping
             Kind = WorkloadKind.StatefulSet,
             Namespace = statefulSet.Metadata?.NamespaceProperty ?? "",
             Name = statefulSet.Metadata?.Name ?? "",
+            Uid = statefulSet.Metadata?.Uid,
             Replicas = statefulSet.Spec?.Replicas,
             // volumeClaimTemplates are per pod: never shared, never listed.
             Template = ToPodTemplate(statefulSet.Spec?.Template),
@@ -72,6 +75,7 @@ public static class ModelMapping
             Kind = WorkloadKind.ReplicaSet,
             Namespace = replicaSet.Metadata?.NamespaceProperty ?? "",
             Name = replicaSet.Metadata?.Name ?? "",
+            Uid = replicaSet.Metadata?.Uid,
             Replicas = replicaSet.Spec?.Replicas,
             Template = ToPodTemplate(replicaSet.Spec?.Template),
             ControllerOwner = ToControllerOwner(replicaSet.Metadata),
@@ -156,6 +160,7 @@ public static class ModelMapping
         {
             Namespace = hpa.Metadata?.NamespaceProperty ?? "",
             Name = hpa.Metadata?.Name ?? "",
+            Uid = hpa.Metadata?.Uid,
             TargetApiVersion = target?.ApiVersion ?? "",
             TargetKind = target?.Kind ?? "",
             TargetName = target?.Name ?? "",

@@ -70,6 +70,7 @@ public static class SettingsLoader
         Collect(() => Bind(configuration, ServerOptions.Section, new ServerOptionsValidator()));
         Collect(() => Bind(configuration, ClusterOptions.Section, new ClusterOptionsValidator()));
         Collect(() => Bind(configuration, PolicyOptions.Section, new PolicyOptionsValidator()));
+        Collect(() => Bind(configuration, ReportingOptions.Section, new ReportingOptionsValidator()));
         Collect(() => Bind(configuration, MutationOptions.Section, new MutationOptionsValidator()));
         if (errors.Count > 0) throw new SettingsException(errors);
 

@@ -5,6 +5,8 @@ public sealed record ClaimInfo
 {
     public required string Namespace { get; init; }
     public required string Name { get; init; }
+    /// <summary>metadata.uid when known (objects read from the API or from captured manifests); for reports.</summary>
+    public string? Uid { get; init; }
     public AccessModes SpecModes { get; init; }
     /// <summary>status.accessModes: the bound volume's real capabilities.</summary>
     public AccessModes StatusModes { get; init; }

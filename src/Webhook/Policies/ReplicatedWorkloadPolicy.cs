@@ -144,7 +144,7 @@ public sealed class ReplicatedWorkloadPolicy
     }
 
     /// <summary>spec.replicas, or an HPA's maxReplicas when an HPA targeting the workload allows more.</summary>
-    private static ReplicaSource ReplicasOf(WorkloadInfo workload, IClusterView view, PolicyOptions options)
+    public static ReplicaSource ReplicasOf(WorkloadInfo workload, IClusterView view, PolicyOptions options)
     {
         var spec = ReplicaSource.Spec(workload.EffectiveReplicas);
         if (!options.CountAutoscalers) return spec;
@@ -167,7 +167,7 @@ public sealed class ReplicatedWorkloadPolicy
     /// ReplicaSets controlled by a Deployment are checked through their Deployment: denying the Deployment
     /// controller's own writes would only wedge a rollout that admission already allowed.
     /// </summary>
-    private static bool IsDeploymentReplicaSet(WorkloadInfo workload) =>
+    public static bool IsDeploymentReplicaSet(WorkloadInfo workload) =>
         workload.Kind == WorkloadKind.ReplicaSet && workload.ControllerOwner?.Kind == "Deployment";
 
     /// <summary>Extra pods a one-replica Deployment's rollout starts before stopping the old one (0 = none).</summary>

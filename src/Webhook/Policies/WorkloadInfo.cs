@@ -38,6 +38,8 @@ public sealed record WorkloadInfo
     public required WorkloadKind Kind { get; init; }
     public required string Namespace { get; init; }
     public required string Name { get; init; }
+    /// <summary>metadata.uid when known (objects read from the API or from captured manifests); for reports.</summary>
+    public string? Uid { get; init; }
     /// <summary>spec.replicas as sent; null when absent.</summary>
     public int? Replicas { get; init; }
     /// <summary>Deployments only; null for the other kinds.</summary>
@@ -62,6 +64,8 @@ public sealed record HpaInfo
 {
     public required string Namespace { get; init; }
     public required string Name { get; init; }
+    /// <summary>metadata.uid when known; for reports.</summary>
+    public string? Uid { get; init; }
     public required string TargetApiVersion { get; init; }
     public required string TargetKind { get; init; }
     public required string TargetName { get; init; }

@@ -32,7 +32,13 @@ public sealed class DryRunTests
         try
         {
             await using var webhook = await RunningWebhook.StartAsync(args: ["--kubeconfig", kubeconfig],
-                settings: new Dictionary<string, string?> { ["Cluster:Connection"] = "Kubeconfig" });
+                settings: new Dictionary<string, string?>
+                {
+                    ["Cluster:Connection"] = "Kubeconfig",
+                    // The background reporter is the one component that writes (by design, on its own schedule): off here,
+                    // so every request the API server sees below comes from admission.
+                    ["Reporting:Enabled"] = "false",
+                });
             await Poll.UntilAsync(async () =>
                 (await webhook.Client.GetAsync("/readyz", TestContext.Current.CancellationToken)).IsSuccessStatusCode, "synced");
 

@@ -131,6 +131,51 @@ public sealed class ReporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_real_source_reports_the_cluster_with_correct_summary_counts()
+    {
+        // A view with one violation (3 replicas on an RWO claim) and one clean workload, in namespace ai.
+        await _view.StopAsync(TestContext.Current.CancellationToken);
+        await using var api = new KubeApiFake();
+        api.OnList(ApiResource.Claims, KubeApiFake.Ok(Json.List(ApiResource.Claims, "10",
+            Json.Claim("ai", "storage", "10", ["ReadWriteOnce"], phase: "Bound", statusModes: ["ReadWriteOnce"]),
+            Json.Claim("ai", "shared", "11", ["ReadWriteMany"], phase: "Bound", statusModes: ["ReadWriteMany"]))));
+        api.OnList(ApiResource.Deployments, KubeApiFake.Ok(Json.List(ApiResource.Deployments, "20",
+            Json.Deployment("ai", "anythingllm", "20", 3, ["storage"], image: "registry.example.com/other:1"),
+            Json.Deployment("ai", "web", "21", 3, ["shared"], image: "registry.example.com/web:1"))));
+        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        var view = new ClusterView(client, ViewHarness.Fast());
+        await view.StartAsync(TestContext.Current.CancellationToken);
+        await Poll.UntilAsync(() => view.Status.Ready, "view ready");
+        try
+        {
+            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
+            var metrics = new RwxGuard.Telemetry.WebhookMetrics(new TestMeterFactory());
+            var source = new PolicyReportSource(
+                new LiveSettings<PolicyOptions>(config, PolicyOptions.Section, new PolicyOptionsValidator(), metrics, NullLogger<LiveSettings<PolicyOptions>>.Instance),
+                new LiveSettings<MutationOptions>(config, MutationOptions.Section, new MutationOptionsValidator(), metrics, NullLogger<LiveSettings<MutationOptions>>.Instance));
+
+            var report = Assert.Single(source.Build(view, ReportKind.PolicyReport, DateTimeOffset.UnixEpoch));
+            Assert.Equal("ai", report.Namespace);
+            Assert.Equal("wgpolicyk8s.io/v1alpha2", report.Body["apiVersion"]!.GetValue<string>());
+            Assert.Equal(1, report.Body["summary"]!["fail"]!.GetValue<int>());
+            Assert.Equal(1, report.Body["summary"]!["pass"]!.GetValue<int>());
+            var fail = report.Body["results"]!.AsArray().Single(r => r!["result"]!.GetValue<string>() == "fail")!;
+            Assert.Equal("replicated-single-attach", fail["rule"]!.GetValue<string>());
+            Assert.Equal("anythingllm", fail["resources"]![0]!["name"]!.GetValue<string>());
+
+            // The same cluster a minute later: same hash, so the writer skips it; only timestamps differ.
+            var later = Assert.Single(source.Build(view, ReportKind.PolicyReport, DateTimeOffset.UnixEpoch.AddMinutes(1)));
+            Assert.Equal(report.ContentHash, later.ContentHash);
+            Assert.NotEqual(report.Body.ToJsonString(), later.Body.ToJsonString());
+        }
+        finally
+        {
+            await view.StopAsync(TestContext.Current.CancellationToken);
+            _view = new ClusterView(_client, ViewHarness.Fast()); // DisposeAsync stops it again
+        }
+    }
+
+    [Fact]
     public async Task A_replica_without_the_lease_writes_nothing()
     {
         var renew = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ");
