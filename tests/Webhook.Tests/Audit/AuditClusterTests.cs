@@ -17,23 +17,7 @@ public sealed class AuditClusterTests : IAsyncDisposable
 
     private string Kubeconfig()
     {
-        var path = Path.Combine(_dir.FullName, "kubeconfig");
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {_api.Url}
-            contexts:
-            - name: fake
-              context: {"{"}cluster: fake, user: fake{"}"}
-            current-context: fake
-            users:
-            - name: fake
-              user: {"{"}token: not-a-real-token{"}"}
-            """);
-        return path;
+        return _api.WriteKubeconfig(Path.Combine(_dir.FullName, "kubeconfig"), token: "not-a-real-token");
     }
 
     private void ClusterHasTheChartClaimAndEfs(string[] modes)

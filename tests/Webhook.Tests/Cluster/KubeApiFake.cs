@@ -62,6 +62,28 @@ public sealed class KubeApiFake : IAsyncDisposable
     public WireMockServer Server { get; }
     public string Url => Server.Url!;
 
+    /// <summary>Writes a kubeconfig pointing at this fake (a bearer token: KubernetesClient refuses a user without
+    /// credentials) and returns its path.</summary>
+    public string WriteKubeconfig(string path, string token = "fake-token")
+    {
+        File.WriteAllText(path, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster:
+                server: {{Url}}
+            contexts:
+            - name: fake
+              context: {cluster: fake, user: fake}
+            current-context: fake
+            users:
+            - name: fake
+              user: {token: {{token}}}
+            """);
+        return path;
+    }
+
     /// <summary>Lists of <paramref name="resource"/>; the first page when <paramref name="continueToken"/> is null.</summary>
     public ApiMapping OnList(ApiResource resource, params Reply[] replies) => Map(ListRequest(resource, null), 10, replies);
 

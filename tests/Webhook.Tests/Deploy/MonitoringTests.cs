@@ -421,22 +421,7 @@ public sealed class MonitoringMetricsTests(MonitoringMetricsTests.ScrapedServer 
 
         public async ValueTask InitializeAsync()
         {
-            var kubeconfig = _dir.Path("kubeconfig");
-            await File.WriteAllTextAsync(kubeconfig, $"""
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: fake
-                  cluster:
-                    server: {_api.Url}
-                contexts:
-                - name: fake
-                  context: {"{"}cluster: fake, user: fake{"}"}
-                current-context: fake
-                users:
-                - name: fake
-                  user: {"{"}token: fake-token{"}"}
-                """);
+            var kubeconfig = _api.WriteKubeconfig(_dir.Path("kubeconfig"));
             var settings = _dir.Path("settings.json");
             await File.WriteAllTextAsync(settings, """{ "Policy": { "Mode": "Enforce" } }""");
             _api.OnList(Claims, Ok(Json.List(Claims, "100", Json.Claim(Ns, "data", "100", ["ReadWriteOnce"]))));

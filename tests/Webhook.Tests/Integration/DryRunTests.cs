@@ -21,14 +21,7 @@ public sealed class DryRunTests
         api.OnList(StorageClasses, Ok(Json.List(StorageClasses, "7",
             Json.StorageClass("gp3", "7", "ebs.csi.aws.com", isDefault: true), Json.StorageClass("efs-sc", "8", "efs.csi.aws.com"))));
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"rwx-guard-kubeconfig-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(kubeconfig, $$$$"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: fake, cluster: {server: "{{{{api.Url}}}}"}}]
-            contexts: [{name: fake, context: {cluster: fake, user: fake}}]
-            current-context: fake
-            users: [{name: fake, user: {token: fake-token}}]
-            """, TestContext.Current.CancellationToken);
+        api.WriteKubeconfig(kubeconfig);
         try
         {
             await using var webhook = await RunningWebhook.StartAsync(args: ["--kubeconfig", kubeconfig],

@@ -20,21 +20,7 @@ public sealed class WatchedClusterDecisionTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        File.WriteAllText(_kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {_api.Url}
-            contexts:
-            - name: fake
-              context: {"{"}cluster: fake, user: fake{"}"}
-            current-context: fake
-            users:
-            - name: fake
-              user: {"{"}token: fake-token{"}"}
-            """);
+        _api.WriteKubeconfig(_kubeconfig);
         return ValueTask.CompletedTask;
     }
 
