@@ -19,7 +19,7 @@ public static class WireMapping
             Replicas = spec?.Replicas,
             Strategy = kind == WorkloadKind.Deployment ? ToStrategy(spec?.Strategy) : null,
             Template = ToTemplate(spec?.Template),
-            ControllerOwner = meta?.OwnerReferences?.FirstOrDefault(o => o.Controller == true) is { } owner
+            ControllerOwner = meta?.OwnerReferences?.FirstOrDefault(o => o?.Controller == true) is { } owner
                 ? new OwnerInfo(owner.Kind ?? "", owner.Name ?? "")
                 : null,
             Labels = meta?.Labels ?? NoLabels,
@@ -44,7 +44,7 @@ public static class WireMapping
         var claims = new List<string>();
         foreach (var volume in spec.Volumes ?? [])
         {
-            var claim = volume.PersistentVolumeClaim?.ClaimName;
+            var claim = volume?.PersistentVolumeClaim?.ClaimName; // a null element ([null]) is skipped, not a crash
             if (!string.IsNullOrEmpty(claim) && !claims.Contains(claim)) claims.Add(claim);
         }
 
@@ -57,7 +57,7 @@ public static class WireMapping
             hasEnvFrom |= container.EnvFrom is { Count: > 0 };
             foreach (var variable in container.Env ?? [])
             {
-                if (variable.Name is null || variable.Value is null) continue;
+                if (variable?.Name is null || variable.Value is null) continue;
                 env ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 env.TryAdd(variable.Name, variable.Value);
             }
@@ -74,7 +74,7 @@ public static class WireMapping
     }
 
     private static IEnumerable<Container> Containers(PodSpec spec) =>
-        (spec.InitContainers ?? []).Concat(spec.Containers ?? []);
+        (spec.InitContainers ?? []).Concat(spec.Containers ?? []).Where(c => c is not null);
 
     /// <summary>A Scale without spec.replicas means zero: that is how scale-to-zero arrives (<c>"spec": {}</c>).</summary>
     public static ScaleInfo ToScale(WorkloadKind target, ScaleObject obj, string? requestNamespace, string? requestName) =>

@@ -49,9 +49,10 @@ public sealed class KubeApiFake : IAsyncDisposable
 
     private readonly CancellationTokenSource _shutdown = new();
 
-    public KubeApiFake()
+    /// <param name="port">0: any free port. A given port lets a test bring "the same API server" back after stopping it.</param>
+    public KubeApiFake(int port = 0)
     {
-        Server = WireMockServer.Start();
+        Server = WireMockServer.Start(port);
         foreach (var resource in ApiResource.All)
         {
             Map(ListRequest(resource, null), 100, [Ok(Json.List(resource, "1"))]);
