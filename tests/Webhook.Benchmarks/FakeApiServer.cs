@@ -1,24 +1,68 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace RwxGuard.Benchmarks;
 
-/// <summary>
-/// A stand-in Kubernetes API for the load benchmark: the real list paths, paginated with limit/continue, objects shaped
-/// like a real cluster's (managedFields included), and watches that stay open and quiet. Objects are generated per page,
-/// so 100k of each costs no memory here.
-/// </summary>
-public sealed class FakeApiServer(int count) : IAsyncDisposable
+/// <summary>What the fake API server does wrong, for the soak (the load benchmark leaves it at None).</summary>
+public enum ApiFault
 {
+    None,
+    /// <summary>Every watch is cut in the middle of an event line.</summary>
+    DropWatches,
+    /// <summary>Every watch answers 410 Expired ("too old resource version"): the client must list again.</summary>
+    Expired,
+    /// <summary>Lists and watches answer 429 with Retry-After: 2.</summary>
+    TooManyRequests,
+    /// <summary>Lists and watches answer 500.</summary>
+    ServerError,
+}
+
+/// <summary>
+/// A stand-in Kubernetes API for the load benchmark and the soak: the real list paths, paginated with limit/continue,
+/// objects shaped like a real cluster's (managedFields included), and watches that stay open (quiet, or with a MODIFIED
+/// event every <see cref="EventInterval"/>). Objects are generated per page, so 100k of each costs no memory here.
+/// For the soak it injects <see cref="Fault"/>s and can go away and come back on the same port (<see cref="GoAwayAsync"/>).
+/// </summary>
+public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
+{
+    private static readonly Regex ResourceVersion = new("\"resourceVersion\":\"\\d+\"", RegexOptions.Compiled);
+
     private WebApplication? _app;
+    private CancellationTokenSource _disrupt = new();
+    private volatile ApiFault _fault;
+    private long _resourceVersion = 1000;
+    private long _lists;
+    private long _watches;
+    private long _faulted;
+    private long _events;
+
     public Uri Address { get; private set; } = null!;
+    /// <summary>Zero: watches stay quiet until their timeoutSeconds.</summary>
+    public TimeSpan EventInterval { get; init; }
+    public long Lists => Interlocked.Read(ref _lists);
+    public long Watches => Interlocked.Read(ref _watches);
+    public long FaultedAnswers => Interlocked.Read(ref _faulted);
+    public long Events => Interlocked.Read(ref _events);
+
+    /// <summary>Setting a fault also ends every open watch, so the next request meets it.</summary>
+    public ApiFault Fault
+    {
+        get => _fault;
+        set
+        {
+            _fault = value;
+            Disrupt();
+        }
+    }
 
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         _app = builder.Build();
         Map("/api/v1/persistentvolumeclaims", "PersistentVolumeClaimList", "v1", Claim);
         Map("/apis/apps/v1/deployments", "DeploymentList", "apps/v1", Deployment);
@@ -30,6 +74,45 @@ public sealed class FakeApiServer(int count) : IAsyncDisposable
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Address = new Uri(address);
+        port = Address.Port; // a restart after GoAwayAsync binds the same port
+    }
+
+    /// <summary>The API server disappears (nothing listens on its port) for <paramref name="pause"/>, then comes back.</summary>
+    public async Task GoAwayAsync(TimeSpan pause)
+    {
+        Disrupt();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        await Task.Delay(pause);
+        await StartAsync();
+    }
+
+    private void Disrupt() => Interlocked.Exchange(ref _disrupt, new CancellationTokenSource()).Cancel();
+
+    private static string Status(int code, string reason, string message) =>
+        $$"""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"{{message}}","reason":"{{reason}}","code":{{code}}}""";
+
+    /// <summary>Answers with the current fault (429 and 500 for lists and watches, 410 for watches); false: serve it.</summary>
+    private async Task<bool> FailedAsync(HttpContext http, bool watch)
+    {
+        var (code, body) = _fault switch
+        {
+            ApiFault.ServerError => (500, Status(500, "InternalError", "etcdserver: request timed out")),
+            ApiFault.TooManyRequests => (429, Status(429, "TooManyRequests", "Too many requests, please try again later.")),
+            ApiFault.Expired when watch => (410, Status(410, "Expired", "too old resource version")),
+            _ => (0, ""),
+        };
+        if (code == 0) return false;
+        Interlocked.Increment(ref _faulted);
+        http.Response.StatusCode = code;
+        http.Response.ContentType = "application/json";
+        if (code == 429) http.Response.Headers.RetryAfter = "2";
+        await http.Response.WriteAsync(body);
+        return true;
     }
 
     private void Map(string path, string listKind, string apiVersion, Func<int, string>? item, int? fixedCount = null)
@@ -37,21 +120,21 @@ public sealed class FakeApiServer(int count) : IAsyncDisposable
         var total = item is null ? 0 : fixedCount ?? count;
         _app!.MapGet(path, async (HttpContext http) =>
         {
-            if (http.Request.Query["watch"] == "true" || http.Request.Query["watch"] == "1")
+            var watch = http.Request.Query["watch"] == "true" || http.Request.Query["watch"] == "1";
+            if (await FailedAsync(http, watch)) return;
+            if (watch)
             {
-                // A healthy, quiet watch: headers now, no events, closed by the client or at timeoutSeconds.
-                http.Response.ContentType = "application/json";
-                await http.Response.Body.FlushAsync();
-                var timeout = int.TryParse(http.Request.Query["timeoutSeconds"], out var t) ? t : 300;
-                try { await Task.Delay(TimeSpan.FromSeconds(timeout), http.RequestAborted); } catch (OperationCanceledException) { }
+                Interlocked.Increment(ref _watches);
+                await WatchAsync(http, item, total);
                 return;
             }
+            Interlocked.Increment(ref _lists);
             var limit = int.TryParse(http.Request.Query["limit"], out var l) && l > 0 ? l : total;
             var start = int.TryParse(http.Request.Query["continue"], out var c) ? c : 0;
             var end = Math.Min(total, start + limit);
             var next = end < total ? end.ToString() : "";
             var page = new StringBuilder(Math.Max(256, (end - start) * 1600));
-            page.Append($$"""{"kind":"{{listKind}}","apiVersion":"{{apiVersion}}","metadata":{"resourceVersion":"1000","continue":"{{next}}"},"items":[""");
+            page.Append($$"""{"kind":"{{listKind}}","apiVersion":"{{apiVersion}}","metadata":{"resourceVersion":"{{Interlocked.Read(ref _resourceVersion)}}","continue":"{{next}}"},"items":[""");
             for (var i = start; i < end; i++)
             {
                 if (i > start) page.Append(',');
@@ -61,6 +144,50 @@ public sealed class FakeApiServer(int count) : IAsyncDisposable
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(page.ToString());
         });
+    }
+
+    /// <summary>
+    /// A watch: headers at once, then a MODIFIED event every <see cref="EventInterval"/> (when set), until timeoutSeconds,
+    /// the client leaves, or a fault or GoAwayAsync disrupts it. Under <see cref="ApiFault.DropWatches"/> the stream is
+    /// cut half-way through an event line.
+    /// </summary>
+    private async Task WatchAsync(HttpContext http, Func<int, string>? item, int total)
+    {
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.FlushAsync();
+        var timeout = int.TryParse(http.Request.Query["timeoutSeconds"], out var t) ? t : 300;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _disrupt.Token);
+        linked.CancelAfter(TimeSpan.FromSeconds(timeout));
+        var random = new Random();
+        try
+        {
+            if (_fault == ApiFault.DropWatches)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), linked.Token);
+                await http.Response.WriteAsync("""{"type":"MODIFIED","object":{"metadata":{"name":"claim-1","namesp""");
+                await http.Response.Body.FlushAsync();
+                http.Abort();
+                return;
+            }
+            if (EventInterval <= TimeSpan.Zero || item is null || total == 0)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, linked.Token);
+                return;
+            }
+            while (true)
+            {
+                await Task.Delay(EventInterval, linked.Token);
+                var rv = Interlocked.Increment(ref _resourceVersion);
+                var obj = ResourceVersion.Replace(item(random.Next(total)), $"\"resourceVersion\":\"{rv}\"", 1);
+                await http.Response.WriteAsync($$"""{"type":"MODIFIED","object":{{obj}}}""" + "\n", linked.Token);
+                await http.Response.Body.FlushAsync(linked.Token);
+                Interlocked.Increment(ref _events);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // timeoutSeconds, the client left, or a disruption: end the stream (a normal end for the client)
+        }
     }
 
     public static string Ns(int i) => $"ns-{i % 100}";
@@ -92,6 +219,7 @@ public sealed class FakeApiServer(int count) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Disrupt();
         if (_app is not null) await _app.DisposeAsync();
     }
 }

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
+
+using static RwxGuard.Benchmarks.Harness;
 
 namespace RwxGuard.Benchmarks;
 
@@ -28,14 +27,11 @@ public static partial class LoadBenchmark
         var connections = (Arg(args, "--connections") ?? "1,8,32,128").Split(',').Select(int.Parse).ToArray();
         var output = Arg(args, "--out");
 
-        var root = RepoRoot();
         var work = Directory.CreateTempSubdirectory("rwx-guard-bench-").FullName;
         Console.WriteLine($"# work dir {work}");
         RequireWrk();
 
-        var publish = Path.Combine(work, "webhook");
-        Console.WriteLine("# publishing the webhook (the Dockerfile's command)");
-        Exec("dotnet", $"publish src/Webhook/Webhook.csproj -c Release -o {publish}", root);
+        var publish = Publish(work);
         var (cert, key) = WriteCertificate(work);
 
         var report = new StringBuilder();
@@ -152,37 +148,6 @@ public static partial class LoadBenchmark
         return scenarios;
     }
 
-    private static async Task<(Process Process, int Port, double SyncSeconds)> StartWebhookAsync(string publish, string work,
-        string cert, string key, Uri api, string name)
-    {
-        var kubeconfig = Path.Combine(work, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: bench
-              cluster:
-                server: {api.ToString().TrimEnd('/')}
-            contexts:
-            - name: bench
-              context:
-                cluster: bench
-                user: bench
-            current-context: bench
-            users:
-            - name: bench
-              user: {"{"}token: bench{"}"}
-            """);
-        var port = FreePort();
-        var started = Stopwatch.StartNew();
-        var process = StartProcess(
-            $"exec dotnet {Path.Combine(publish, "webhook.dll")} --port {port} --metrics-port -1 " +
-            $"--tls-cert-file {cert} --tls-private-key-file {key} --kubeconfig {kubeconfig}",
-            Path.Combine(work, name + ".log"));
-        await WaitAsync($"https://127.0.0.1:{port}/readyz", TimeSpan.FromMinutes(5), post: false);
-        return (process, port, started.Elapsed.TotalSeconds);
-    }
-
     private static Run Wrk(string target, string scenario, string url, string bodyFile, int connections, int seconds, int pid, string work)
     {
         var script = Path.Combine(work, "post.lua");
@@ -241,71 +206,6 @@ public static partial class LoadBenchmark
     [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
     private static partial Regex SocketPattern();
 
-    private static long RssMb(int pid, string field)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-    }
-
-    private static (string Cert, string Key) WriteCertificate(string work)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=rwx-guard-bench", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var certFile = Path.Combine(work, "tls.crt");
-        var keyFile = Path.Combine(work, "tls.key");
-        File.WriteAllText(certFile, certificate.ExportCertificatePem());
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
-        return (certFile, keyFile);
-    }
-
-    private static HttpClient Client() => new(new SocketsHttpHandler
-    {
-        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-    }) { Timeout = TimeSpan.FromSeconds(10) };
-
-    private static async Task WaitAsync(string url, TimeSpan timeout, bool post)
-    {
-        using var client = Client();
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            try
-            {
-                var response = post
-                    ? await client.PostAsync(url, new StringContent("{}", Encoding.UTF8, "application/json"))
-                    : await client.GetAsync(url);
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{url} not ready after {timeout}");
-    }
-
-    private static Process StartProcess(string command, string log) =>
-        Process.Start(new ProcessStartInfo("bash", ["-c", $"{command} > {log} 2>&1"]))!;
-
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-    }
-
-    private static void Exec(string file, string arguments, string directory)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory })!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} exited {process.ExitCode}");
-    }
-
     private static void RequireWrk()
     {
         try
@@ -318,21 +218,4 @@ public static partial class LoadBenchmark
             throw new InvalidOperationException("wrk is not installed: apt-get install -y wrk (run.sh does this)");
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Webhook.sln"))) return dir.FullName;
-        throw new InvalidOperationException("run from inside the repository");
-    }
-
-    private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-    private static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } v ? int.Parse(v) : fallback;
 }

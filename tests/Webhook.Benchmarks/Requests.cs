@@ -84,4 +84,95 @@ public static class Requests
         var review = new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["request"] = request };
         return Encoding.UTF8.GetBytes(review.ToJsonString());
     }
+
+    // ---- the soak's mix: every request kind, each with its own uid --------------------------------------------------
+
+    /// <summary>A copy of <paramref name="body"/> with request.uid replaced (the soak checks every answer echoes its own).</summary>
+    public static byte[] WithUid(byte[] body, string uid)
+    {
+        var review = JsonNode.Parse(body)!.AsObject();
+        review["request"]!["uid"] = uid;
+        return Encoding.UTF8.GetBytes(review.ToJsonString());
+    }
+
+    private static JsonObject Review(JsonObject request) =>
+        new() { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["request"] = request };
+
+    /// <summary>kubewarden's captured Deployment UPDATE (with oldObject), moved to app-i mounting claim-i, replicas old → new.</summary>
+    public static byte[] DeploymentUpdate(string ns, string name, string claim, int replicas, int oldReplicas)
+    {
+        var request = JsonNode.Parse(Fixture("kw-deployment-update-with-oldobject-v1req.json"))!.AsObject();
+        request["namespace"] = ns;
+        request["name"] = name;
+        foreach (var (key, count) in new[] { ("object", replicas), ("oldObject", oldReplicas) })
+        {
+            var obj = request[key]!;
+            obj["metadata"]!["namespace"] = ns;
+            obj["metadata"]!["name"] = name;
+            obj["spec"]!["replicas"] = count;
+            obj["spec"]!["template"]!["spec"]!["volumes"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "data",
+                ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = claim },
+            });
+        }
+        return Encoding.UTF8.GetBytes(Review(request).ToJsonString());
+    }
+
+    /// <summary>kubewarden's captured Deployment DELETE (no object, oldObject set).</summary>
+    public static byte[] DeploymentDelete(string ns, string name)
+    {
+        var request = JsonNode.Parse(Fixture("kw-deployment-delete-v1req.json"))!.AsObject();
+        request["namespace"] = ns;
+        request["name"] = name;
+        return Encoding.UTF8.GetBytes(Review(request).ToJsonString());
+    }
+
+    /// <summary>kubewarden's captured PVC CREATE as it is (ReadWriteOnce, class "fast"), renamed.</summary>
+    public static byte[] PlainClaimCreate(string ns, string name)
+    {
+        var request = JsonNode.Parse(Fixture("kw-pvc-create-rwo-storageclass-fast-v1req.json"))!.AsObject();
+        request["namespace"] = ns;
+        request["name"] = name;
+        request["object"]!["metadata"]!["namespace"] = ns;
+        request["object"]!["metadata"]!["name"] = name;
+        return Encoding.UTF8.GetBytes(Review(request).ToJsonString());
+    }
+
+    /// <summary>An autoscaling/v2 HorizontalPodAutoscaler CREATE targeting Deployment <paramref name="target"/>.</summary>
+    public static byte[] AutoscalerCreate(string ns, string name, string target, int maxReplicas)
+    {
+        var hpa = new JsonObject
+        {
+            ["apiVersion"] = "autoscaling/v2",
+            ["kind"] = "HorizontalPodAutoscaler",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null },
+            ["spec"] = new JsonObject
+            {
+                ["scaleTargetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = target },
+                ["minReplicas"] = 1,
+                ["maxReplicas"] = maxReplicas,
+                ["metrics"] = JsonNode.Parse("""[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]"""),
+            },
+            ["status"] = new JsonObject { ["currentReplicas"] = 0, ["desiredReplicas"] = 0 },
+        };
+        var gvk = new JsonObject { ["group"] = "autoscaling", ["version"] = "v2", ["kind"] = "HorizontalPodAutoscaler" };
+        var gvr = new JsonObject { ["group"] = "autoscaling", ["version"] = "v2", ["resource"] = "horizontalpodautoscalers" };
+        return Encoding.UTF8.GetBytes(Review(new JsonObject
+        {
+            ["uid"] = Guid.NewGuid().ToString(),
+            ["kind"] = gvk,
+            ["resource"] = gvr,
+            ["requestKind"] = gvk.DeepClone(),
+            ["requestResource"] = gvr.DeepClone(),
+            ["name"] = name,
+            ["namespace"] = ns,
+            ["operation"] = "CREATE",
+            ["userInfo"] = new JsonObject { ["username"] = "kubernetes-admin", ["groups"] = new JsonArray("system:masters", "system:authenticated") },
+            ["object"] = hpa,
+            ["oldObject"] = null,
+            ["dryRun"] = false,
+            ["options"] = new JsonObject { ["apiVersion"] = "meta.k8s.io/v1", ["kind"] = "CreateOptions", ["fieldManager"] = "kubectl-client-side-apply" },
+        }).ToJsonString());
+    }
 }

@@ -145,7 +145,9 @@ public sealed partial class AdmissionPipeline(
                 reader.AdvanceTo(read.Buffer.End);
                 throw new BodyTooLargeException();
             }
-            if (read.IsCompleted || read.IsCanceled) return read;
+            if (read.IsCompleted) return read;
+            // Not the end of the body. IsCanceled is not either: nothing here cancels reads, but Kestrel does when it
+            // stops (graceful shutdown), and a request in flight then must still be read whole, not decided on a part.
             // Nothing consumed yet: ask for more while keeping what arrived.
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }

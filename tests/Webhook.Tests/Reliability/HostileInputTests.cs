@@ -74,6 +74,23 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(413, body["response"]!["status"]!["code"]!.GetValue<int>());
     }
 
+    /// <summary>Found by the fuzz test (seed 5030): <c>"containers": [null]</c> was an internal error (HTTP 200, code 500).</summary>
+    [Fact]
+    public async Task Null_elements_in_lists_are_skipped_not_an_internal_error()
+    {
+        var review = Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data");
+        var obj = review["request"]!["object"]!;
+        obj["metadata"]!["ownerReferences"] = new JsonArray(null, new JsonObject { ["kind"] = "X" });
+        var podSpec = obj["spec"]!["template"]!["spec"]!.AsObject();
+        podSpec["containers"]!.AsArray().Add(null);
+        podSpec["initContainers"] = new JsonArray(null, new JsonObject { ["name"] = "init", ["env"] = new JsonArray((JsonNode?)null) });
+        podSpec["volumes"]!.AsArray().Insert(0, null);
+        var answer = await AssertDecidedAsync(review.ToJsonString(), review["request"]!["uid"]!.GetValue<string>(), "/validate");
+        Assert.NotEqual(500, answer["status"]?["code"]?.GetValue<int>() ?? 0);
+        // The claim after the null volume still counts: offline, it is an unknown claim (a warning).
+        Assert.Contains("claim-not-found", answer["auditAnnotations"]!["rules"]!.GetValue<string>());
+    }
+
     private async Task<JsonNode> AssertDecidedAsync(string body, string uid, string path)
     {
         var clock = Stopwatch.StartNew();

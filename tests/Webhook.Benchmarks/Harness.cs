@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace RwxGuard.Benchmarks;
+
+/// <summary>
+/// What the load benchmark and the soak share: publishing the webhook as the Dockerfile does, a serving certificate, a
+/// kubeconfig for the fake API server, starting and stopping the published server, its resident memory.
+/// </summary>
+public static class Harness
+{
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Webhook.sln"))) return dir.FullName;
+        throw new InvalidOperationException("run from inside the repository");
+    }
+
+    /// <summary>dotnet publish src/Webhook/Webhook.csproj -c Release -o {work}/webhook (the Dockerfile's command).</summary>
+    public static string Publish(string work)
+    {
+        var publish = Path.Combine(work, "webhook");
+        Console.WriteLine("# publishing the webhook (the Dockerfile's command)");
+        Exec("dotnet", $"publish src/Webhook/Webhook.csproj -c Release -o {publish}", RepoRoot());
+        return publish;
+    }
+
+    public static (string Cert, string Key) WriteCertificate(string work)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=rwx-guard-bench", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var certFile = Path.Combine(work, "tls.crt");
+        var keyFile = Path.Combine(work, "tls.key");
+        File.WriteAllText(certFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certFile, keyFile);
+    }
+
+    public static string WriteKubeconfig(string work, Uri api)
+    {
+        var kubeconfig = Path.Combine(work, "kubeconfig");
+        File.WriteAllText(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: bench
+              cluster:
+                server: {api.ToString().TrimEnd('/')}
+            contexts:
+            - name: bench
+              context:
+                cluster: bench
+                user: bench
+            current-context: bench
+            users:
+            - name: bench
+              user: {"{"}token: bench{"}"}
+            """);
+        return kubeconfig;
+    }
+
+    /// <summary>Starts the published webhook against <paramref name="api"/> and waits until /readyz passes.</summary>
+    /// <param name="environment">Extra settings as environment variables (Cluster__StaleAfterSeconds=5 …).</param>
+    public static async Task<(Process Process, int Port, double SyncSeconds)> StartWebhookAsync(string publish, string work,
+        string cert, string key, Uri api, string name, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var kubeconfig = WriteKubeconfig(work, api);
+        var port = FreePort();
+        var started = Stopwatch.StartNew();
+        var env = string.Concat((environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value} "));
+        var process = StartProcess(
+            $"exec env {env}dotnet {Path.Combine(publish, "webhook.dll")} --port {port} --metrics-port -1 " +
+            $"--tls-cert-file {cert} --tls-private-key-file {key} --kubeconfig {kubeconfig}",
+            Path.Combine(work, name + ".log"));
+        await WaitAsync($"https://127.0.0.1:{port}/readyz", TimeSpan.FromMinutes(5), post: false);
+        return (process, port, started.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>A field of /proc/{pid}/status in MiB: VmRSS (now) or VmHWM (peak).</summary>
+    public static long RssMb(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+
+    /// <summary>A client that accepts the benchmark's self-signed certificate.</summary>
+    public static HttpClient Client(int maxConnections = int.MaxValue) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = maxConnections,
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    public static async Task WaitAsync(string url, TimeSpan timeout, bool post)
+    {
+        using var client = Client();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            try
+            {
+                var response = post
+                    ? await client.PostAsync(url, new StringContent("{}", Encoding.UTF8, "application/json"))
+                    : await client.GetAsync(url);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{url} not ready after {timeout}");
+    }
+
+    public static Process StartProcess(string command, string log) =>
+        Process.Start(new ProcessStartInfo("bash", ["-c", $"{command} > {log} 2>&1"]))!;
+
+    public static void Stop(Process process)
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    public static void Exec(string file, string arguments, string directory)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory })!;
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} exited {process.ExitCode}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    public static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } v ? int.Parse(v) : fallback;
+    public static double DoubleArg(string[] args, string name, double fallback) =>
+        Arg(args, name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+}
