@@ -42,10 +42,11 @@ public static class WireMapping
         if (spec is null) return PodTemplateInfo.None;
 
         var claims = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal); // not List.Contains: quadratic in hostile pod specs
         foreach (var volume in spec.Volumes ?? [])
         {
             var claim = volume?.PersistentVolumeClaim?.ClaimName; // a null element ([null]) is skipped, not a crash
-            if (!string.IsNullOrEmpty(claim) && !claims.Contains(claim)) claims.Add(claim);
+            if (!string.IsNullOrEmpty(claim) && seen.Add(claim)) claims.Add(claim);
         }
 
         var images = new List<string>();

@@ -48,6 +48,7 @@ public sealed class KubeApiFake : IAsyncDisposable
     public static readonly TimeSpan IdleWatchHold = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _shutdown = new();
+    private int _disposed;
 
     /// <param name="port">0: any free port. A given port lets a test bring "the same API server" back after stopping it.</param>
     public KubeApiFake(int port = 0)
@@ -175,8 +176,10 @@ public sealed class KubeApiFake : IAsyncDisposable
         };
     }
 
+    /// <summary>Stops the server (nothing listens on its port afterwards). Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _shutdown.CancelAsync();
         Server.Stop();
         Server.Dispose();

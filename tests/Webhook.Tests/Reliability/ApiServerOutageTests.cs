@@ -41,7 +41,7 @@ public sealed class ApiServerOutageTests(ITestOutputHelper output)
     [InlineData(Return.EventsReplayed, "Warn")]
     public async Task An_api_server_that_disappears_and_returns_changed_is_mirrored_exactly(Return how, string onUnavailable)
     {
-        var api = new KubeApiFake();
+        await using var api = new KubeApiFake();
         var port = api.Server.Port;
         ServeBefore(api);
         using var kubeconfig = new Kubeconfig(api.Url);
@@ -62,7 +62,7 @@ public sealed class ApiServerOutageTests(ITestOutputHelper output)
         Assert.False(denied["allowed"]!.GetValue<bool>());
         Assert.Contains("data (ReadWriteOnce)", denied["status"]!["message"]!.GetValue<string>());
 
-        // The API server disappears: nothing listens on its port any more.
+        // The API server disappears: nothing listens on its port any more (the using's dispose is then a no-op).
         await api.DisposeAsync();
         var gone = Stopwatch.StartNew();
         await Poll.UntilAsync(() => !view.Status.Ready, "the view notices the outage", state: () => view.Status.Detail);
@@ -100,8 +100,7 @@ public sealed class ApiServerOutageTests(ITestOutputHelper output)
         Assert.InRange(attempts, 4, 30);
 
         // It returns on the same port, with the cluster changed while it was gone.
-        var back = new KubeApiFake(port);
-        await using (back)
+        await using (var back = new KubeApiFake(port))
         {
             ServeAfter(back, how);
             var returned = Stopwatch.StartNew();
