@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using RwxGuard.Policies;
 
@@ -33,53 +34,33 @@ public static class ModelMapping
         };
     }
 
-    public static WorkloadInfo ToWorkload(V1Deployment deployment)
-    {
-        ArgumentNullException.ThrowIfNull(deployment);
-        return new WorkloadInfo
-        {
-            Kind = WorkloadKind.Deployment,
-            Namespace = deployment.Metadata?.NamespaceProperty ?? "",
-            Name = deployment.Metadata?.Name ?? "",
-            Uid = deployment.Metadata?.Uid,
-            Replicas = deployment.Spec?.Replicas,
-            Strategy = ToStrategy(deployment.Spec?.Strategy),
-            Template = ToPodTemplate(deployment.Spec?.Template),
-            ControllerOwner = ToControllerOwner(deployment.Metadata),
-            Labels = Copy(deployment.Metadata?.Labels),
-        };
-    }
+    public static WorkloadInfo ToWorkload(V1Deployment deployment) =>
+        Workload(WorkloadKind.Deployment, deployment, deployment.Spec?.Replicas, deployment.Spec?.Template,
+            ToStrategy(deployment.Spec?.Strategy));
 
-    public static WorkloadInfo ToWorkload(V1StatefulSet statefulSet)
-    {
-        ArgumentNullException.ThrowIfNull(statefulSet);
-        return new WorkloadInfo
-        {
-            Kind = WorkloadKind.StatefulSet,
-            Namespace = statefulSet.Metadata?.NamespaceProperty ?? "",
-            Name = statefulSet.Metadata?.Name ?? "",
-            Uid = statefulSet.Metadata?.Uid,
-            Replicas = statefulSet.Spec?.Replicas,
-            // volumeClaimTemplates are per pod: never shared, never listed.
-            Template = ToPodTemplate(statefulSet.Spec?.Template),
-            ControllerOwner = ToControllerOwner(statefulSet.Metadata),
-            Labels = Copy(statefulSet.Metadata?.Labels),
-        };
-    }
+    // volumeClaimTemplates are per pod: never shared, never listed.
+    public static WorkloadInfo ToWorkload(V1StatefulSet statefulSet) =>
+        Workload(WorkloadKind.StatefulSet, statefulSet, statefulSet.Spec?.Replicas, statefulSet.Spec?.Template, null);
 
-    public static WorkloadInfo ToWorkload(V1ReplicaSet replicaSet)
+    public static WorkloadInfo ToWorkload(V1ReplicaSet replicaSet) =>
+        Workload(WorkloadKind.ReplicaSet, replicaSet, replicaSet.Spec?.Replicas, replicaSet.Spec?.Template, null);
+
+    /// <summary>The three workload kinds differ only in where replicas, template and strategy sit.</summary>
+    private static WorkloadInfo Workload(WorkloadKind kind, IKubernetesObject<V1ObjectMeta> workload, int? replicas,
+        V1PodTemplateSpec? template, RolloutStrategy? strategy)
     {
-        ArgumentNullException.ThrowIfNull(replicaSet);
+        ArgumentNullException.ThrowIfNull(workload);
         return new WorkloadInfo
         {
-            Kind = WorkloadKind.ReplicaSet,
-            Namespace = replicaSet.Metadata?.NamespaceProperty ?? "",
-            Name = replicaSet.Metadata?.Name ?? "",
-            Uid = replicaSet.Metadata?.Uid,
-            Replicas = replicaSet.Spec?.Replicas,
-            Template = ToPodTemplate(replicaSet.Spec?.Template),
-            ControllerOwner = ToControllerOwner(replicaSet.Metadata),
-            Labels = Copy(replicaSet.Metadata?.Labels),
+            Kind = kind,
+            Namespace = workload.Metadata?.NamespaceProperty ?? "",
+            Name = workload.Metadata?.Name ?? "",
+            Uid = workload.Metadata?.Uid,
+            Replicas = replicas,
+            Strategy = strategy,
+            Template = ToPodTemplate(template),
+            ControllerOwner = ToControllerOwner(workload.Metadata),
+            Labels = Copy(workload.Metadata?.Labels),
         };
     }
 
@@ -110,21 +91,23 @@ public static class ModelMapping
         var spec = template.Spec;
 
         var claims = new List<string>();
+        var seenClaims = new HashSet<string>(StringComparer.Ordinal); // not List.Contains: quadratic on huge pod specs
         foreach (var volume in spec?.Volumes ?? [])
         {
             // Only persistentVolumeClaim volumes are shared by every pod; generic ephemeral volumes are per pod.
             var claimName = volume?.PersistentVolumeClaim?.ClaimName;
-            if (!string.IsNullOrEmpty(claimName) && !claims.Contains(claimName, StringComparer.Ordinal)) claims.Add(claimName);
+            if (!string.IsNullOrEmpty(claimName) && seenClaims.Add(claimName)) claims.Add(claimName);
         }
 
         var images = new List<string>();
+        var seenImages = new HashSet<string>(StringComparer.Ordinal);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         var hasEnvFrom = false;
         // Main containers first so their values win over init containers' on a name clash.
         foreach (var container in (spec?.Containers ?? []).Concat(spec?.InitContainers ?? []))
         {
             if (container is null) continue;
-            if (!string.IsNullOrEmpty(container.Image) && !images.Contains(container.Image, StringComparer.Ordinal))
+            if (!string.IsNullOrEmpty(container.Image) && seenImages.Add(container.Image))
                 images.Add(container.Image);
             foreach (var variable in container.Env ?? [])
             {

@@ -66,7 +66,10 @@ public sealed class KubeApiFake : IAsyncDisposable
 
     /// <summary>Writes a kubeconfig pointing at this fake (a bearer token: KubernetesClient refuses a user without
     /// credentials) and returns its path.</summary>
-    public string WriteKubeconfig(string path, string token = "fake-token")
+    public string WriteKubeconfig(string path, string token = "fake-token") => WriteKubeconfig(path, Url, token);
+
+    /// <summary>The same for a fixed server URL (a fake that is stopped and brought back on the same port).</summary>
+    public static string WriteKubeconfig(string path, string server, string token)
     {
         File.WriteAllText(path, $$"""
             apiVersion: v1
@@ -74,7 +77,7 @@ public sealed class KubeApiFake : IAsyncDisposable
             clusters:
             - name: fake
               cluster:
-                server: {{Url}}
+                server: {{server}}
             contexts:
             - name: fake
               context: {cluster: fake, user: fake}

@@ -302,21 +302,7 @@ public sealed class Kubeconfig : IDisposable
     public Kubeconfig(string server, string token = "fake-token")
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rwx-guard-kubeconfig-{Guid.NewGuid():N}");
-        File.WriteAllText(Path, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {{server}}
-            contexts:
-            - name: fake
-              context: {cluster: fake, user: fake}
-            current-context: fake
-            users:
-            - name: fake
-              user: {token: {{token}}}
-            """);
+        KubeApiFake.WriteKubeconfig(Path, server, token);
     }
 
     public string Path { get; }
