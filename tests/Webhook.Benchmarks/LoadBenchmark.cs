@@ -16,14 +16,19 @@ public static partial class LoadBenchmark
 {
     private sealed record Scenario(string Name, string Path, byte[] Body, string ExpectDecision);
 
+    /// <param name="CpuUsPerReview">Server CPU time (user + system) during the run divided by the reviews answered: the
+    /// number that drifts least on a shared machine, because it does not count time the server was not scheduled.</param>
     private sealed record Run(string Target, string Scenario, int Connections, double Rps, double P50Ms, double P99Ms,
-        double MaxMs, long Errors, long PeakRssMb);
+        double MaxMs, long Errors, long PeakRssMb, double CpuUsPerReview);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var count = IntArg(args, "--count", 10_000);
         var bigCount = IntArg(args, "--big-count", 100_000);
         var seconds = IntArg(args, "--duration", 10);
+        // Tiered JIT: the first seconds run unoptimized and instrumented code, and the background compiler competes with
+        // the load for the two cores. Each target is warmed up with every request before anything is measured.
+        var warmup = IntArg(args, "--warmup", 20);
         var connections = (Arg(args, "--connections") ?? "1,8,32,128").Split(',').Select(int.Parse).ToArray();
         var output = Arg(args, "--out");
 
@@ -55,9 +60,12 @@ public static partial class LoadBenchmark
                                   $"RSS after sync {rssAfterSync} MB.");
                 var scenarios = await ScenariosAsync(port);
                 foreach (var scenario in scenarios)
+                    await File.WriteAllBytesAsync(Path.Combine(bodies, scenario.Name + ".json"), scenario.Body);
+                foreach (var scenario in scenarios)
+                    Warm($"https://127.0.0.1:{port}{scenario.Path}", Path.Combine(bodies, scenario.Name + ".json"), warmup / scenarios.Count, work);
+                foreach (var scenario in scenarios)
                 {
                     var bodyFile = Path.Combine(bodies, scenario.Name + ".json");
-                    await File.WriteAllBytesAsync(bodyFile, scenario.Body);
                     foreach (var c in connections)
                         runs.Add(Wrk("webhook", scenario.Name, $"https://127.0.0.1:{port}{scenario.Path}", bodyFile, c, seconds, webhook.Id, work));
                 }
@@ -77,6 +85,7 @@ public static partial class LoadBenchmark
         {
             await WaitAsync($"https://127.0.0.1:{baselinePort}/validate", TimeSpan.FromSeconds(30), post: true);
             var body = Path.Combine(bodies, "deployment-create.json");
+            Warm($"https://127.0.0.1:{baselinePort}/validate", body, warmup, work);
             foreach (var c in connections)
                 runs.Add(Wrk("baseline", "deployment-create", $"https://127.0.0.1:{baselinePort}/validate", body, c, seconds, baseline.Id, work));
         }
@@ -93,6 +102,7 @@ public static partial class LoadBenchmark
             try
             {
                 var rssAfterSync = RssMb(webhook.Id, "VmRSS");
+                Warm($"https://127.0.0.1:{port}/validate", Path.Combine(bodies, "deployment-create.json"), warmup, work);
                 var run = Wrk("webhook (100k view)", "deployment-create", $"https://127.0.0.1:{port}/validate",
                     Path.Combine(bodies, "deployment-create.json"), 32, seconds, webhook.Id, work);
                 runs.Add(run);
@@ -106,14 +116,14 @@ public static partial class LoadBenchmark
         }
 
         report.AppendLine();
-        report.AppendLine("| target | request | connections | reviews/s | p50 ms | p99 ms | max ms | errors | peak RSS MB | vs baseline |");
-        report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine("| target | request | connections | reviews/s | p50 ms | p99 ms | max ms | errors | peak RSS MB | vs baseline | server CPU µs/review |");
+        report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
             var basis = runs.FirstOrDefault(r => r.Target == "baseline" && r.Connections == run.Connections);
             var ratio = basis is not null && run.Target != "baseline" ? (run.Rps / basis.Rps).ToString("0.00", CultureInfo.InvariantCulture) : "";
             report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {run.Target} | {run.Scenario} | {run.Connections} | {run.Rps:N0} | {run.P50Ms:0.000} | {run.P99Ms:0.000} | {run.MaxMs:0.0} | {run.Errors} | {run.PeakRssMb} | {ratio} |"));
+                $"| {run.Target} | {run.Scenario} | {run.Connections} | {run.Rps:N0} | {run.P50Ms:0.000} | {run.P99Ms:0.000} | {run.MaxMs:0.0} | {run.Errors} | {run.PeakRssMb} | {ratio} | {run.CpuUsPerReview:0} |"));
         }
 
         Console.WriteLine();
@@ -150,14 +160,7 @@ public static partial class LoadBenchmark
 
     private static Run Wrk(string target, string scenario, string url, string bodyFile, int connections, int seconds, int pid, string work)
     {
-        var script = Path.Combine(work, "post.lua");
-        File.WriteAllText(script, """
-            wrk.method = "POST"
-            wrk.headers["Content-Type"] = "application/json"
-            local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
-            wrk.body = f:read("*all")
-            f:close()
-            """);
+        var script = PostScript(work);
         var threads = Math.Min(2, connections);
         var psi = new ProcessStartInfo("wrk", $"-t{threads} -c{connections} -d{seconds}s --latency -s {script} {url}")
         {
@@ -165,9 +168,12 @@ public static partial class LoadBenchmark
             RedirectStandardError = true,
         };
         psi.Environment["BODY_FILE"] = bodyFile;
+        var cpuBefore = CpuTime(pid);
         using var wrk = Process.Start(psi)!;
         var output = wrk.StandardOutput.ReadToEnd() + wrk.StandardError.ReadToEnd();
         wrk.WaitForExit();
+        var cpu = CpuTime(pid) - cpuBefore;
+        var total = Number(TotalPattern().Match(output));
 
         var rps = Number(RpsPattern().Match(output));
         var p50 = Duration(Percentile(output, "50%"));
@@ -176,8 +182,10 @@ public static partial class LoadBenchmark
         var non2xx = (long)Number(Non2xxPattern().Match(output));
         var socket = SocketPattern().Match(output);
         var socketErrors = socket.Success ? socket.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value)) : 0;
-        var run = new Run(target, scenario, connections, rps, p50, p99, max, non2xx + socketErrors, RssMb(pid, "VmHWM"));
-        Console.WriteLine($"# {target} {scenario} c={connections}: {rps:N0}/s p50 {p50:0.000} ms p99 {p99:0.000} ms max {max:0.0} ms errors {run.Errors}");
+        var run = new Run(target, scenario, connections, rps, p50, p99, max, non2xx + socketErrors, RssMb(pid, "VmHWM"),
+            total > 0 ? cpu.TotalMicroseconds / total : double.NaN);
+        Console.WriteLine($"# {target} {scenario} c={connections}: {rps:N0}/s p50 {p50:0.000} ms p99 {p99:0.000} ms max {max:0.0} ms " +
+                          $"errors {run.Errors} cpu {run.CpuUsPerReview:0} µs/review");
         if (rps == 0) Console.WriteLine(output);
         return run;
     }
@@ -197,6 +205,36 @@ public static partial class LoadBenchmark
         return m.Groups[2].Value switch { "us" => value / 1000, "ms" => value, "s" => value * 1000, _ => value * 60_000 };
     }
 
+    /// <summary>The wrk script: POST the file named by $BODY_FILE as application/json.</summary>
+    private static string PostScript(string work)
+    {
+        var script = Path.Combine(work, "post.lua");
+        File.WriteAllText(script, """
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+            wrk.body = f:read("*all")
+            f:close()
+            """);
+        return script;
+    }
+
+    /// <summary>Not measured: wrk at 8 connections for <paramref name="seconds"/>, so the measured runs see tier-1 code.</summary>
+    private static void Warm(string url, string bodyFile, int seconds, string work)
+    {
+        if (seconds <= 0) return;
+        var script = PostScript(work);
+        var psi = new ProcessStartInfo("wrk", $"-t2 -c8 -d{seconds}s -s {script} {url}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["BODY_FILE"] = bodyFile;
+        using var wrk = Process.Start(psi)!;
+        wrk.StandardOutput.ReadToEnd();
+        wrk.StandardError.ReadToEnd();
+        wrk.WaitForExit();
+        Console.WriteLine($"# warmed up {url} for {seconds} s");
+    }
+
+    [GeneratedRegex(@"(\d+) requests in")]
+    private static partial Regex TotalPattern();
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RpsPattern();
     [GeneratedRegex(@"Latency\s+\S+\s+\S+\s+(?<max>\S+)")]

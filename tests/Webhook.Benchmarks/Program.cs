@@ -4,16 +4,31 @@ using RwxGuard.Benchmarks;
 // micro: BenchmarkDotNet over decode/decide/encode. load: the published server under wrk (see LoadBenchmark).
 // baseline-server: the bare Kestrel endpoint the load benchmark compares against.
 // soak: the published server under a mixed load for a few minutes while the fake API server injects faults (Soak).
+// fake-api: only the fake API server, with a kubeconfig for it, for profiling the webhook by hand (see results.md).
 return args.FirstOrDefault() switch
 {
     "load" => await LoadBenchmark.RunAsync(args[1..]),
     "baseline-server" => await BaselineServer.RunAsync(args[1..]),
     "soak" => await Soak.RunAsync(args[1..]),
+    "fake-api" => await ServeFakeApiAsync(args[1..]),
     _ => Micro(args.FirstOrDefault() == "micro" ? args[1..] : args),
 };
 
 static int Micro(string[] args)
 {
     BenchmarkSwitcher.FromAssembly(typeof(AdmissionBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args);
+    return 0;
+}
+
+static async Task<int> ServeFakeApiAsync(string[] args)
+{
+    await using var api = new FakeApiServer(Harness.IntArg(args, "--count", 10_000), Harness.IntArg(args, "--port", 0));
+    await api.StartAsync();
+    var work = Harness.Arg(args, "--dir") ?? Directory.CreateTempSubdirectory("rwx-guard-fake-api-").FullName;
+    Console.WriteLine($"fake API server on {api.Address}; kubeconfig {Harness.WriteKubeconfig(work, api.Address)}; Ctrl-C stops it");
+    var stop = new TaskCompletionSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+    await stop.Task;
     return 0;
 }

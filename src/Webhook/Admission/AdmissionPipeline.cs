@@ -60,15 +60,28 @@ public sealed partial class AdmissionPipeline(
             return;
         }
 
+        // Kestrel hands the body over in 4 KB blocks. Utf8JsonReader over a multi-segment sequence takes its slow path
+        // for every token (profiled: half the CPU of a 7 KB Deployment CREATE went to it), so a body that did not
+        // arrive in one block is copied into one pooled array first: a memcpy of a few KB costs far less.
+        var body = read.Buffer;
+        byte[]? rented = null;
+        if (!body.IsSingleSegment)
+        {
+            rented = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
+            body.CopyTo(rented);
+            body = new ReadOnlySequence<byte>(rented, 0, (int)body.Length);
+        }
         byte[] payload;
         Outcome outcome;
         try
         {
-            (payload, outcome) = Decide(read.Buffer, handler);
+            (payload, outcome) = Decide(body, handler);
         }
         finally
         {
             reader.AdvanceTo(read.Buffer.End);
+            // Nothing decided keeps a reference into the body: the outcome holds strings only.
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
 
         http.Response.StatusCode = outcome.HttpStatus;
@@ -87,7 +100,7 @@ public sealed partial class AdmissionPipeline(
             (review, failure) = AdmissionCodec.Decode(body);
         if (failure is not null)
         {
-            var failed = new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
+            var failed = new Outcome(failure.HttpStatus, failure.Uid, UnknownLabel, UnknownLabel, null, null, false, "error", [], failure.Message,
                 policy.Current.Mode);
             return (AdmissionCodec.Encode(failure.ApiVersion, AdmissionDecision.Errored(failure.Uid ?? "", failure.HttpStatus, failure.Message)), failed);
         }
@@ -129,7 +142,7 @@ public sealed partial class AdmissionPipeline(
             decide?.Dispose();
         }
 
-        var outcome = new Outcome(200, uid, input, request.Namespace, request.Name, request.DryRun == true, decision, findings,
+        var outcome = new Outcome(200, uid, input.Route.Label, input.Operation, request.Namespace, request.Name, request.DryRun == true, decision, findings,
             error, mode.Mode);
         using (WebhookMetrics.ActivitySource.StartActivity("encode"))
             return (AdmissionCodec.Encode(review.ApiVersion, response), outcome);
@@ -160,7 +173,7 @@ public sealed partial class AdmissionPipeline(
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = payload.Length;
         await http.Response.Body.WriteAsync(payload, http.RequestAborted);
-        LogDecision(new Outcome(failure.HttpStatus, failure.Uid, null, null, null, false, "error", [], failure.Message,
+        LogDecision(new Outcome(failure.HttpStatus, failure.Uid, UnknownLabel, UnknownLabel, null, null, false, "error", [], failure.Message,
             policy.Current.Mode), handler, started);
     }
 
@@ -172,9 +185,9 @@ public sealed partial class AdmissionPipeline(
     private void LogDecision(Outcome outcome, IAdmissionHandler handler, long started)
     {
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var elapsed = seconds * 1000;
-        var kind = outcome.Input?.Route.Label ?? "unknown";
-        var operation = outcome.Input?.Operation ?? "unknown";
+        var elapsed = Math.Round(seconds * 1000, 3); // microseconds are enough, and JSON then prints 0.044, not 0.0437000…
+        var kind = outcome.Kind;
+        var operation = outcome.Operation;
         var mode = EnforcementModes.Label(outcome.Mode);
         var tags = new TagList
         {
@@ -202,19 +215,22 @@ public sealed partial class AdmissionPipeline(
 
 
     [LoggerMessage(Level = LogLevel.Information, EventName = "AdmissionDecision",
-        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} decision={Decision} rules={Rules} mode={Mode} dryRun={DryRun} durationMs={DurationMs:0.###}")]
-    private partial void LogDecided(string webhook, string uid, string kind, string @object, string operation, string decision,
+        Message = "{Webhook} uid={Uid} kind={Kind} object={Target} operation={Operation} decision={Decision} rules={Rules} mode={Mode} dryRun={DryRun} durationMs={DurationMs}")]
+    private partial void LogDecided(string webhook, string uid, string kind, string target, string operation, string decision,
         string rules, string mode, bool dryRun, double durationMs);
 
     [LoggerMessage(Level = LogLevel.Warning, EventName = "AdmissionError",
-        Message = "{Webhook} uid={Uid} kind={Kind} object={Object} operation={Operation} status={Status} error={Error} durationMs={DurationMs:0.###}")]
-    private partial void LogError(string webhook, string uid, string kind, string @object, string operation, int status,
+        Message = "{Webhook} uid={Uid} kind={Kind} object={Target} operation={Operation} status={Status} error={Error} durationMs={DurationMs}")]
+    private partial void LogError(string webhook, string uid, string kind, string target, string operation, int status,
         string error, double durationMs);
 
     [LoggerMessage(Level = LogLevel.Error, EventName = "AdmissionInternalError", Message = "internal error deciding uid={Uid}")]
     private partial void LogInternalError(Exception exception, string uid);
 
-    private sealed record Outcome(int HttpStatus, string? Uid, AdmissionInput? Input, string? Namespace, string? Name,
+    private const string UnknownLabel = "unknown";
+
+    /// <param name="Kind">The route's metric label (Deployment, Scale …).</param>
+    private sealed record Outcome(int HttpStatus, string? Uid, string Kind, string Operation, string? Namespace, string? Name,
         bool DryRun, string Decision, IReadOnlyList<Finding> Findings, string? Error, EnforcementMode Mode);
 
     private sealed class BodyTooLargeException : Exception;

@@ -4,7 +4,8 @@ namespace RwxGuard.Cluster;
 /// Sync state, connection health and counters of one cache. Written by its loop only; read from any thread
 /// (lookups check it on every call, so reads are lock-free).
 /// </summary>
-internal sealed class CacheHealth(string resource)
+/// <param name="firstSynced">Called once, by the loop, when the first list has completed.</param>
+internal sealed class CacheHealth(string resource, Action? firstSynced = null)
 {
     private const long Healthy = long.MinValue;
 
@@ -46,7 +47,9 @@ internal sealed class CacheHealth(string resource)
     {
         Interlocked.Increment(ref _lists);
         _resourceVersion = resourceVersion;
+        if (_synced) return;
         _synced = true;
+        firstSynced?.Invoke();
     }
 
     public void RelistStarted() => Interlocked.Increment(ref _relists);

@@ -75,9 +75,17 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         where T : IKubernetesObject<V1ObjectMeta>
         where TInfo : class
     {
-        var health = new CacheHealth(resource.Resource);
+        Interlocked.Increment(ref _unsynced);
+        var health = new CacheHealth(resource.Resource, CacheSynced);
         var sink = new StoreSink<T, TInfo>(resource.Resource, store, map, changed ?? ((_, _) => { }), afterChange, _logger);
         return (health, timings => new ListWatchLoop<T>(resource, sink, health, _options, timings, _time, _logger).RunAsync);
+    }
+
+    private int _unsynced;
+
+    private void CacheSynced()
+    {
+        if (Interlocked.Decrement(ref _unsynced) == 0) StartupMemory.Return(_logger, this);
     }
 
     /// <summary>Request timeouts and the short-watch threshold; set before <see cref="StartAsync"/> (tests shorten them).</summary>

@@ -48,23 +48,35 @@ internal sealed class StoreSink<T, TInfo>(
     where T : IKubernetesObject<V1ObjectMeta>
     where TInfo : class
 {
+    private readonly InfoStore<TInfo> store = store;
+    private readonly Action<TInfo?, TInfo?> changed = changed;
+    private readonly Action? afterChange = afterChange;
+
     public static ObjectKey KeyOf(T item) => new(item.Metadata?.NamespaceProperty ?? "", item.Metadata?.Name ?? "");
 
-    public void Replace(IReadOnlyList<T> items)
+    public ICacheReplacement<T> BeginReplace() => new Replacement(this);
+
+    private sealed class Replacement(StoreSink<T, TInfo> sink) : ICacheReplacement<T>
     {
-        var next = new ConcurrentDictionary<ObjectKey, TInfo>();
-        foreach (var item in items)
+        private readonly ConcurrentDictionary<ObjectKey, TInfo> _next = new();
+
+        public int Count => _next.Count;
+
+        public void Add(T item)
         {
-            if (item.Metadata?.Name is null) continue;
-            if (TryMap(item, out var info)) next[KeyOf(item)] = info;
+            if (item.Metadata?.Name is null) return;
+            if (sink.TryMap(item, out var info)) _next[KeyOf(item)] = info;
         }
 
-        var previous = store.Swap(next);
-        foreach (var (key, old) in previous)
-            if (!next.ContainsKey(key)) changed(old, null);
-        foreach (var (key, info) in next)
-            changed(previous.GetValueOrDefault(key), info);
-        afterChange?.Invoke();
+        public void Commit()
+        {
+            var previous = sink.store.Swap(_next);
+            foreach (var (key, old) in previous)
+                if (!_next.ContainsKey(key)) sink.changed(old, null);
+            foreach (var (key, info) in _next)
+                sink.changed(previous.GetValueOrDefault(key), info);
+            sink.afterChange?.Invoke();
+        }
     }
 
     public void Upsert(T item)
@@ -85,7 +97,7 @@ internal sealed class StoreSink<T, TInfo>(
         }
     }
 
-    private bool TryMap(T item, [NotNullWhen(true)] out TInfo? info)
+    internal bool TryMap(T item, [NotNullWhen(true)] out TInfo? info)
     {
         try
         {

@@ -8,10 +8,23 @@ namespace RwxGuard.Cluster;
 /// <summary>Where a cache's objects go. Called by one loop at a time, never concurrently for one sink.</summary>
 internal interface ICacheSink<in T>
 {
-    /// <summary>The full content after a list: objects not in <paramref name="items"/> disappear.</summary>
-    void Replace(IReadOnlyList<T> items);
+    /// <summary>
+    /// Starts a list. Each page's objects are added as the page arrives and mapped to domain records at once, so the
+    /// page's full API objects are garbage before the next page is read: a 100k-object list never holds 100k API
+    /// objects. <see cref="ICacheReplacement{T}.Commit"/> makes the added objects the whole content.
+    /// </summary>
+    ICacheReplacement<T> BeginReplace();
     void Upsert(T item);
     void Delete(T item);
+}
+
+/// <summary>The content of one list, collected page by page; nothing is visible to readers until Commit.</summary>
+internal interface ICacheReplacement<in T>
+{
+    int Count { get; }
+    void Add(T item);
+    /// <summary>Swaps the collected content in: objects not added disappear.</summary>
+    void Commit();
 }
 
 /// <summary>Internal timings of the loops (tests shorten them).</summary>
@@ -140,7 +153,7 @@ internal sealed class ListWatchLoop<T>(
 
     private async Task<string> ListAsync(CancellationToken stop)
     {
-        var items = new List<T>();
+        var replacement = sink.BeginReplace();
         string? continueToken = null;
         string? resourceVersion = null;
         do
@@ -148,7 +161,8 @@ internal sealed class ListWatchLoop<T>(
             using var timeout = new CancellationTokenSource(timings.ListRequestTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
             var page = await client.ListAsync(options.ListPageSize, continueToken, linked.Token).ConfigureAwait(false);
-            items.AddRange(page.Items.Where(i => i is not null));
+            foreach (var item in page.Items)
+                if (item is not null) replacement.Add(item);
             resourceVersion = page.ResourceVersion ?? resourceVersion;
             continueToken = page.Continue;
         }
@@ -158,10 +172,10 @@ internal sealed class ListWatchLoop<T>(
             throw new InvalidOperationException($"the {Resource} list carried no metadata.resourceVersion");
 
         var first = !health.Synced;
-        sink.Replace(items);
+        replacement.Commit();
         health.ListCompleted(resourceVersion);
         Healthy();
-        ClusterLog.Listed(logger, Resource, items.Count, resourceVersion, first ? "synced" : "relisted");
+        ClusterLog.Listed(logger, Resource, replacement.Count, resourceVersion, first ? "synced" : "relisted");
         return resourceVersion;
     }
 
