@@ -27,6 +27,27 @@ public static class Requests
             ["name"] = "data",
             ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = claim },
         });
+        // The container as AnythingLLM's official manifest configures it (environment, probes).
+        var container = podSpec["containers"]!.AsArray()[0]!.AsObject();
+        var env = new JsonArray();
+        foreach (var (key, value) in new[]
+                 {
+                     ("SERVER_PORT", "3001"), ("STORAGE_DIR", "/app/server/storage"), ("NODE_ENV", "production"),
+                     ("UID", "1000"), ("GID", "1000"), ("LLM_PROVIDER", "ollama"), ("OLLAMA_BASE_PATH", "http://ollama.ai.svc:11434"),
+                     ("OLLAMA_MODEL_PREF", "llama3.1:8b"), ("OLLAMA_MODEL_TOKEN_LIMIT", "8192"), ("EMBEDDING_ENGINE", "native"),
+                     ("VECTOR_DB", "lancedb"), ("WHISPER_PROVIDER", "local"), ("TTS_PROVIDER", "native"),
+                     ("PASSWORDMINCHAR", "8"), ("DISABLE_TELEMETRY", "true"),
+                 })
+            env.Add(new JsonObject { ["name"] = key, ["value"] = value });
+        container["env"] = env;
+        JsonObject Probe(int delay) => new()
+        {
+            ["httpGet"] = new JsonObject { ["path"] = "/api/ping", ["port"] = 3001, ["scheme"] = "HTTP" },
+            ["initialDelaySeconds"] = delay, ["periodSeconds"] = 10, ["timeoutSeconds"] = 5, ["failureThreshold"] = 3, ["successThreshold"] = 1,
+        };
+        container["livenessProbe"] = Probe(30);
+        container["readinessProbe"] = Probe(10);
+
         // What `kubectl apply` (client-side) sends: the applied manifest again as an annotation. Real CREATEs through
         // kubectl carry it, and it brings the request to the 10–12 KB the benchmark is specified with.
         var obj = request["object"]!.AsObject();

@@ -85,7 +85,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
 
     private void CacheSynced()
     {
-        if (Interlocked.Decrement(ref _unsynced) == 0) StartupMemory.Return(_logger, this);
+        // Off the loop's thread: the loop goes on to its watch while the collection runs.
+        if (Interlocked.Decrement(ref _unsynced) == 0) _ = Task.Run(() => StartupMemory.Return(_logger, this));
     }
 
     /// <summary>Request timeouts and the short-watch threshold; set before <see cref="StartAsync"/> (tests shorten them).</summary>

@@ -173,8 +173,9 @@ internal sealed class ListWatchLoop<T>(
 
         var first = !health.Synced;
         replacement.Commit();
-        health.ListCompleted(resourceVersion);
+        // Healthy first: the cache must not be seen synced (ready) while it still reads as failing.
         Healthy();
+        health.ListCompleted(resourceVersion);
         ClusterLog.Listed(logger, Resource, replacement.Count, resourceVersion, first ? "synced" : "relisted");
         return resourceVersion;
     }

@@ -23,6 +23,9 @@ public static class AnythingLlm
     /// AnythingLLM's Prisma schema uses SQLite under the storage directory unless DATABASE_URL points elsewhere. An
     /// envFrom'd ConfigMap could set it where admission cannot see: the warning says "unless" for that reason.
     /// </summary>
+    /// <summary>The environment variables this class reads; mappings into cached records keep only these.</summary>
+    public static readonly IReadOnlySet<string> EnvironmentRead = new HashSet<string>(["DATABASE_URL"], StringComparer.Ordinal);
+
     public static bool UsesDefaultSqlite(PodTemplateInfo template) =>
         !template.Env.TryGetValue("DATABASE_URL", out var url) || url.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
 }

@@ -16,6 +16,8 @@ public sealed record ClaimInfo
     /// <summary>spec.dataSource or spec.dataSourceRef is set (a clone or a restore).</summary>
     public bool HasDataSource { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
+    /// <summary>All annotations of a claim under admission; claims from the API or from manifests keep only the ones
+    /// a policy reads (<c>ModelMapping.ClaimAnnotationsRead</c>).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = Empty.Labels;
 
     /// <summary>Bound claims report the volume's modes in status; until then only the request is known.</summary>

@@ -15,7 +15,8 @@ public sealed record PodTemplateInfo
     public IReadOnlyList<string> ClaimNames { get; init; } = [];
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
     public IReadOnlyList<string> Images { get; init; } = [];
-    /// <summary>Literal environment values of all containers (valueFrom and envFrom are not resolvable here).</summary>
+    /// <summary>Literal environment values of all containers (valueFrom and envFrom are not resolvable here). Records
+    /// mapped for the cluster view keep only the names a policy reads (<see cref="AnythingLlm.EnvironmentRead"/>).</summary>
     public IReadOnlyDictionary<string, string> Env { get; init; } = Empty.Labels;
     public bool HasEnvFrom { get; init; }
 

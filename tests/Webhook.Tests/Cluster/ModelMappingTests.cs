@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using RwxGuard.Cluster;
+using RwxGuard.Options;
 using RwxGuard.Policies;
 
 namespace RwxGuard.Tests.Cluster;
@@ -117,24 +118,45 @@ public sealed class ModelMappingTests
             Image = "busybox:1.36",
             Env =
             [
-                new V1EnvVar { Name = "STORAGE_DIR", Value = "/elsewhere" }, // the first container's value wins
+                new V1EnvVar { Name = "DATABASE_URL", Value = "postgresql://db:5432/anythingllm" },
                 new V1EnvVar { Name = "DB_PASSWORD", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = "password", Name = "db" } } },
-                new V1EnvVar { Name = "EMPTY" },
+                new V1EnvVar { Name = "STORAGE_DIR", Value = "/elsewhere" },
             ],
             EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "settings" } }],
         });
-        spec.InitContainers = [new V1Container { Name = "migrate", Image = "mintplexlabs/anythingllm:1.8.4", Env = [new V1EnvVar { Name = "VECTOR_DB", Value = "lancedb" }] }];
+        // Main containers before init containers: the sidecar's value wins.
+        spec.InitContainers = [new V1Container { Name = "migrate", Image = "mintplexlabs/anythingllm:1.8.4", Env = [new V1EnvVar { Name = "DATABASE_URL", Value = "file:../storage/anythingllm.db" }] }];
 
         var template = ModelMapping.ToWorkload(deployment).Template;
 
         Assert.Equal(["mintplexlabs/anythingllm:1.8.4", "busybox:1.36"], template.Images);
-        Assert.Equal("/app/server/storage", template.Env["STORAGE_DIR"]);
-        Assert.Equal("3001", template.Env["SERVER_PORT"]);
-        Assert.Equal("", template.Env["EMPTY"]);
-        Assert.Equal("lancedb", template.Env["VECTOR_DB"]);
-        Assert.False(template.Env.ContainsKey("DB_PASSWORD"));
+        Assert.Equal("postgresql://db:5432/anythingllm", template.Env["DATABASE_URL"]);
+        // Only what a policy reads is held: the view carries every workload of the cluster.
+        Assert.Equal(["DATABASE_URL"], template.Env.Keys);
         Assert.True(template.HasEnvFrom);
         Assert.False(ModelMapping.ToWorkload(KubernetesJson.Deserialize<V1Deployment>(Json.Deployment("ai", "a", "1", 1, []))).Template.HasEnvFrom);
+    }
+
+    [Fact]
+    public void A_DATABASE_URL_from_a_secret_is_not_a_literal_value()
+    {
+        var deployment = KubernetesJson.Deserialize<V1Deployment>(Json.Deployment("ai", "a", "1", 1, ["c"], image: "mintplexlabs/anythingllm:1.8.4"));
+        deployment.Spec.Template.Spec.Containers[0].Env =
+            [new V1EnvVar { Name = "DATABASE_URL", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = "url", Name = "db" } } }];
+
+        Assert.False(ModelMapping.ToWorkload(deployment).Template.Env.ContainsKey("DATABASE_URL"));
+    }
+
+    [Fact]
+    public void Claims_keep_the_mutated_annotation_and_drop_the_rest()
+    {
+        var claim = KubernetesJson.Deserialize<V1PersistentVolumeClaim>(Json.Claim("ai", "storage", "7", ["ReadWriteMany"], phase: "Bound"));
+        claim.Metadata.Annotations[MutationOptions.MutatedAnnotation] = "accessModes ReadWriteOnce→ReadWriteMany";
+
+        var info = ModelMapping.ToClaim(claim);
+
+        Assert.Equal("accessModes ReadWriteOnce→ReadWriteMany", info.Annotations[MutationOptions.MutatedAnnotation]);
+        Assert.Equal([MutationOptions.MutatedAnnotation], info.Annotations.Keys);
     }
 
     [Fact]
@@ -152,7 +174,8 @@ public sealed class ModelMappingTests
         Assert.Equal("efs-sc", bound.StorageClassName);
         Assert.StartsWith("pvc-", bound.VolumeName);
         Assert.Equal("anythingllm", bound.Labels["app.kubernetes.io/name"]);
-        Assert.Equal("yes", bound.Annotations["pv.kubernetes.io/bind-completed"]);
+        // Provisioner annotations are not held (the view carries every claim of the cluster); none is read.
+        Assert.False(bound.Annotations.ContainsKey("pv.kubernetes.io/bind-completed"));
         Assert.False(bound.HasDataSource);
 
         Assert.False(pending.Bound);
@@ -205,13 +228,15 @@ public sealed class ModelMappingTests
     }
 
     [Fact]
-    public void Official_raw_manifest_surge_zero_and_literal_env()
+    public void Official_raw_manifest_surge_zero_and_default_sqlite()
     {
         var workload = FromChart("official-raw-manifest.yaml").Select(ModelMapping.ToWorkload).OfType<WorkloadInfo>().Single();
 
         Assert.Equal(new RolloutStrategy("RollingUpdate", "0%"), workload.Strategy);
         Assert.Equal(["anything-llm-volume-claim"], workload.Template.ClaimNames);
-        Assert.Equal("/storage", workload.Template.Env["STORAGE_DIR"]);
+        // The manifest sets no DATABASE_URL: AnythingLLM's default SQLite.
+        Assert.False(workload.Template.Env.ContainsKey("DATABASE_URL"));
+        Assert.True(AnythingLlm.UsesDefaultSqlite(workload.Template));
         Assert.False(workload.Template.HasEnvFrom);
         Assert.Equal(1, workload.Replicas);
     }
