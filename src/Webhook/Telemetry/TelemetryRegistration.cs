@@ -37,6 +37,11 @@ public static class TelemetryRegistration
             builder.Services.Remove(console);
         builder.Logging.AddZLoggerConsole(options =>
         {
+            // When stdout stalls (a blocked log pipe), admission must not wait on it and memory must not grow without
+            // bound: past 10,000 queued lines new ones are dropped. Every decision is still counted in
+            // rwxguard_admission_requests_total and answered with its warnings.
+            options.FullMode = BackgroundBufferFullMode.Drop;
+            options.BackgroundBufferCapacity = 10_000;
             if (inCluster)
             {
                 // In a cluster: one JSON object per line, for log collectors.

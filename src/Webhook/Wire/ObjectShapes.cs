@@ -4,14 +4,23 @@ namespace RwxGuard.Wire;
 // declared: the source-generated deserializer skips everything else (managedFields, status conditions, …) without
 // allocating, which is what keeps a 12 KB Deployment cheap to decode.
 
-public sealed class ObjectMeta
+public class ObjectMeta
 {
     public string? Name { get; set; }
     public string? GenerateName { get; set; }
     public string? Namespace { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
-    public Dictionary<string, string>? Annotations { get; set; }
     public List<OwnerReference>? OwnerReferences { get; set; }
+}
+
+/// <summary>
+/// Metadata with annotations, for claims only (the mutator reads and writes them). Workloads do without: a Deployment
+/// applied with kubectl carries its whole manifest again in last-applied-configuration, and unescaping that string
+/// would be most of the cost of decoding the object.
+/// </summary>
+public sealed class AnnotatedObjectMeta : ObjectMeta
+{
+    public Dictionary<string, string>? Annotations { get; set; }
 }
 
 public sealed class OwnerReference
@@ -109,7 +118,7 @@ public sealed class ClaimObject
 {
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
-    public ObjectMeta? Metadata { get; set; }
+    public AnnotatedObjectMeta? Metadata { get; set; }
     public ClaimSpec? Spec { get; set; }
     public ClaimStatus? Status { get; set; }
 }
