@@ -35,24 +35,25 @@ public static class TelemetryRegistration
         // Only the built-in console provider goes: providers added before (tests capture logs this way) stay.
         foreach (var console in builder.Services.Where(d => d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
             builder.Services.Remove(console);
-        builder.Logging.AddZLoggerConsole(options =>
+        builder.Logging.AddZLoggerConsole(options => ConfigureLogOutput(options, json: inCluster));
+    }
+
+    /// <summary>Log line format and queueing: JSON objects in a cluster, one readable line per entry elsewhere.</summary>
+    public static void ConfigureLogOutput(ZLoggerOptions options, bool json)
+    {
+        // When stdout stalls (a blocked log pipe), admission must not wait on it and memory must not grow without
+        // bound: past 10,000 queued lines new ones are dropped. Every decision is still counted in
+        // rwxguard_admission_requests_total and answered with its warnings.
+        options.FullMode = BackgroundBufferFullMode.Drop;
+        options.BackgroundBufferCapacity = 10_000;
+        if (json)
         {
-            // When stdout stalls (a blocked log pipe), admission must not wait on it and memory must not grow without
-            // bound: past 10,000 queued lines new ones are dropped. Every decision is still counted in
-            // rwxguard_admission_requests_total and answered with its warnings.
-            options.FullMode = BackgroundBufferFullMode.Drop;
-            options.BackgroundBufferCapacity = 10_000;
-            if (inCluster)
-            {
-                // In a cluster: one JSON object per line, for log collectors.
-                options.UseJsonFormatter();
-            }
-            else
-            {
-                options.UsePlainTextFormatter(text => text.SetPrefixFormatter($"{0:short} {1}[{2}]: ",
-                    (in MessageTemplate template, in LogInfo info) => template.Format(info.LogLevel, info.Category, info.EventId.Id)));
-            }
-        });
+            // In a cluster: one JSON object per line with every structured field, for log collectors.
+            options.UseJsonFormatter();
+            return;
+        }
+        options.UsePlainTextFormatter(text => text.SetPrefixFormatter($"{0:short} {1}[{2}]: ",
+            (in MessageTemplate template, in LogInfo info) => template.Format(info.LogLevel, info.Category, info.EventId.Id)));
     }
 
     /// <summary>/metrics, answered only on the plain-HTTP metrics port.</summary>
