@@ -48,10 +48,6 @@ internal sealed class StoreSink<T, TInfo>(
     where T : IKubernetesObject<V1ObjectMeta>
     where TInfo : class
 {
-    private readonly InfoStore<TInfo> store = store;
-    private readonly Action<TInfo?, TInfo?> changed = changed;
-    private readonly Action? afterChange = afterChange;
-
     public static ObjectKey KeyOf(T item) => new(item.Metadata?.NamespaceProperty ?? "", item.Metadata?.Name ?? "");
 
     public ICacheReplacement<T> BeginReplace() => new Replacement(this);
@@ -68,15 +64,17 @@ internal sealed class StoreSink<T, TInfo>(
             if (sink.TryMap(item, out var info)) _next[KeyOf(item)] = info;
         }
 
-        public void Commit()
-        {
-            var previous = sink.store.Swap(_next);
-            foreach (var (key, old) in previous)
-                if (!_next.ContainsKey(key)) sink.changed(old, null);
-            foreach (var (key, info) in _next)
-                sink.changed(previous.GetValueOrDefault(key), info);
-            sink.afterChange?.Invoke();
-        }
+        public void Commit() => sink.Commit(_next);
+    }
+
+    private void Commit(ConcurrentDictionary<ObjectKey, TInfo> next)
+    {
+        var previous = store.Swap(next);
+        foreach (var (key, old) in previous)
+            if (!next.ContainsKey(key)) changed(old, null);
+        foreach (var (key, info) in next)
+            changed(previous.GetValueOrDefault(key), info);
+        afterChange?.Invoke();
     }
 
     public void Upsert(T item)
@@ -97,7 +95,7 @@ internal sealed class StoreSink<T, TInfo>(
         }
     }
 
-    internal bool TryMap(T item, [NotNullWhen(true)] out TInfo? info)
+    private bool TryMap(T item, [NotNullWhen(true)] out TInfo? info)
     {
         try
         {
