@@ -17,7 +17,7 @@ public class AdmissionBenchmarks
     private AdmissionReview _review = null!;
     private AdmissionResponse _response = null!;
 
-    [Params("DeploymentCreate", "ScaleUpdate", "ClaimCreate")]
+    [Params("DeploymentCreate", "DeploymentCreateWithoutLastApplied", "ScaleUpdate", "ClaimCreate")]
     public string Request { get; set; } = "";
 
     [GlobalSetup]
@@ -27,6 +27,7 @@ public class AdmissionBenchmarks
         _body = new ReadOnlySequence<byte>(Request switch
         {
             "DeploymentCreate" => Requests.DeploymentCreate("ns-7", "app-7", "claim-7"),
+            "DeploymentCreateWithoutLastApplied" => Requests.DeploymentCreate("ns-7", "app-7", "claim-7", lastApplied: false),
             "ScaleUpdate" => Requests.ScaleUpdate("ns-7", "app-7", 3),
             _ => Requests.ClaimCreate("ns-7", "new-claim"),
         });

@@ -13,7 +13,9 @@ public static class Requests
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "admission", name));
 
     /// <summary>datree's captured Deployment CREATE (replicas 2) mounting claim <paramref name="claim"/> in <paramref name="ns"/>.</summary>
-    public static byte[] DeploymentCreate(string ns, string name, string claim)
+    /// <param name="lastApplied">Add kubectl's last-applied-configuration annotation (false: the same request as a
+    /// server-side apply or a controller would send it, for comparing what that annotation costs).</param>
+    public static byte[] DeploymentCreate(string ns, string name, string claim, bool lastApplied = true)
     {
         var review = JsonNode.Parse(Fixture("datree-deployment-create-replicas2-v1.json"))!.AsObject();
         var request = review["request"]!;
@@ -51,6 +53,7 @@ public static class Requests
         // What `kubectl apply` (client-side) sends: the applied manifest again as an annotation. Real CREATEs through
         // kubectl carry it, and it brings the request to the 10–12 KB the benchmark is specified with.
         var obj = request["object"]!.AsObject();
+        if (!lastApplied) return Encoding.UTF8.GetBytes(review.ToJsonString());
         var applied = new JsonObject
         {
             ["apiVersion"] = "apps/v1",

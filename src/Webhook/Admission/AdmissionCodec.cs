@@ -20,10 +20,7 @@ public static class AdmissionCodec
         AdmissionReview? review;
         try
         {
-            var reader = new Utf8JsonReader(body, ReaderOptions);
-            review = JsonSerializer.Deserialize(ref reader, AdmissionJsonContext.Default.AdmissionReview);
-            // Trailing garbage after the document is malformed input too.
-            if (reader.Read()) throw new JsonException("unexpected data after the AdmissionReview");
+            review = Deserialize(body, AdmissionJsonContext.Default.AdmissionReview);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
@@ -50,10 +47,21 @@ public static class AdmissionCodec
     }
 
     /// <summary>Decodes one object of the request with the type its route needs.</summary>
-    public static T? ReadObject<T>(ReadOnlySequence<byte> body, RawJson raw, JsonTypeInfo<T> type)
+    public static T? ReadObject<T>(ReadOnlySequence<byte> body, RawJson raw, JsonTypeInfo<T> type) =>
+        Deserialize(body.Slice(raw.Start, raw.Length), type);
+
+    /// <summary>
+    /// One JSON document, trailing data rejected. The span overload reads the document once; the overload taking a
+    /// reader first skips the whole value to find its end and then reads it again (profiled: half of the decode time
+    /// of a 10 KB Deployment). The pipeline hands over one contiguous buffer; a multi-segment body takes the reader.
+    /// </summary>
+    private static T? Deserialize<T>(ReadOnlySequence<byte> json, JsonTypeInfo<T> type)
     {
-        var reader = new Utf8JsonReader(body.Slice(raw.Start, raw.Length), ReaderOptions);
-        return JsonSerializer.Deserialize(ref reader, type);
+        if (json.IsSingleSegment) return JsonSerializer.Deserialize(json.FirstSpan, type);
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        var value = JsonSerializer.Deserialize(ref reader, type);
+        if (reader.Read()) throw new JsonException("unexpected data after the JSON document");
+        return value;
     }
 
     /// <summary>The response, in the apiVersion the request came in (v1 when unknown).</summary>
