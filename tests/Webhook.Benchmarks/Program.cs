@@ -26,9 +26,10 @@ static async Task<int> ServeFakeApiAsync(string[] args)
     await api.StartAsync();
     var work = Harness.Arg(args, "--dir") ?? Directory.CreateTempSubdirectory("rwx-guard-fake-api-").FullName;
     Console.WriteLine($"fake API server on {api.Address}; kubeconfig {Harness.WriteKubeconfig(work, api.Address)}; Ctrl-C stops it");
+    // The fake API's own host takes SIGTERM/SIGINT to stop itself only; these end the program.
     var stop = new TaskCompletionSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+    using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => stop.TrySetResult());
+    using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => stop.TrySetResult());
     await stop.Task;
     return 0;
 }
