@@ -160,18 +160,9 @@ public static partial class LoadBenchmark
 
     private static Run Wrk(string target, string scenario, string url, string bodyFile, int connections, int seconds, int pid, string work)
     {
-        var script = PostScript(work);
         var threads = Math.Min(2, connections);
-        var psi = new ProcessStartInfo("wrk", $"-t{threads} -c{connections} -d{seconds}s --latency -s {script} {url}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["BODY_FILE"] = bodyFile;
         var cpuBefore = CpuTime(pid);
-        using var wrk = Process.Start(psi)!;
-        var output = wrk.StandardOutput.ReadToEnd() + wrk.StandardError.ReadToEnd();
-        wrk.WaitForExit();
+        var output = RunWrk($"-t{threads} -c{connections} -d{seconds}s --latency", url, bodyFile, work);
         var cpu = CpuTime(pid) - cpuBefore;
         var total = Number(TotalPattern().Match(output));
 
@@ -205,8 +196,8 @@ public static partial class LoadBenchmark
         return m.Groups[2].Value switch { "us" => value / 1000, "ms" => value, "s" => value * 1000, _ => value * 60_000 };
     }
 
-    /// <summary>The wrk script: POST the file named by $BODY_FILE as application/json.</summary>
-    private static string PostScript(string work)
+    /// <summary>wrk with <paramref name="flags"/>, POSTing <paramref name="bodyFile"/> as application/json; its output.</summary>
+    private static string RunWrk(string flags, string url, string bodyFile, string work)
     {
         var script = Path.Combine(work, "post.lua");
         File.WriteAllText(script, """
@@ -216,20 +207,19 @@ public static partial class LoadBenchmark
             wrk.body = f:read("*all")
             f:close()
             """);
-        return script;
+        var psi = new ProcessStartInfo("wrk", $"{flags} -s {script} {url}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["BODY_FILE"] = bodyFile;
+        using var wrk = Process.Start(psi)!;
+        var output = wrk.StandardOutput.ReadToEnd() + wrk.StandardError.ReadToEnd();
+        wrk.WaitForExit();
+        return output;
     }
 
     /// <summary>Not measured: wrk at 8 connections for <paramref name="seconds"/>, so the measured runs see tier-1 code.</summary>
     private static void Warm(string url, string bodyFile, int seconds, string work)
     {
         if (seconds <= 0) return;
-        var script = PostScript(work);
-        var psi = new ProcessStartInfo("wrk", $"-t2 -c8 -d{seconds}s -s {script} {url}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.Environment["BODY_FILE"] = bodyFile;
-        using var wrk = Process.Start(psi)!;
-        wrk.StandardOutput.ReadToEnd();
-        wrk.StandardError.ReadToEnd();
-        wrk.WaitForExit();
+        RunWrk($"-t2 -c8 -d{seconds}s", url, bodyFile, work);
         Console.WriteLine($"# warmed up {url} for {seconds} s");
     }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 
@@ -69,13 +71,21 @@ public static class AdmissionDecision
         // Validating webhooks must never send a patch; a denied request needs none.
         if (mutating && !denied && result.Patch.Count > 0)
         {
-            var wire = result.Patch.Select(p => new JsonPatchOperationWire { Op = p.Op, Path = p.Path, Value = p.Value }).ToList();
+            var wire = result.Patch.Select(p => new JsonPatchOperationWire { Op = p.Op, Path = p.Path, Value = ToJson(p.Value) }).ToList();
             response.Patch = Convert.ToBase64String(
                 JsonSerializer.SerializeToUtf8Bytes(wire, AdmissionJsonContext.Default.ListJsonPatchOperationWire));
             response.PatchType = "JSONPatch";
         }
         return response;
     }
+
+    private static JsonNode ToJson(PatchValue value) => value switch
+    {
+        PatchValue.Text text => JsonValue.Create(text.Value),
+        PatchValue.TextList list => new JsonArray([.. list.Values.Select(v => (JsonNode?)JsonValue.Create(v))]),
+        PatchValue.TextMap map => new JsonObject(map.Entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)JsonValue.Create(e.Value)))),
+        _ => throw new UnreachableException($"unknown patch value {value.GetType().Name}"),
+    };
 
     private static List<string>? Bounded(IEnumerable<string> warnings)
     {

@@ -26,9 +26,9 @@ public sealed class ClaimMutationPolicy
 
         var patch = new List<PatchOperation>(2);
         if (claim.SpecModes != old.SpecModes)
-            patch.Add(new PatchOperation("add", "/spec/accessModes", ClaimPatch.ModesArray(old.SpecModes)));
+            patch.Add(new PatchOperation("add", "/spec/accessModes", ClaimPatch.Modes(old.SpecModes)));
         if (claim.StorageClassName != old.StorageClassName && old.StorageClassName is not null)
-            patch.Add(new PatchOperation("add", "/spec/storageClassName", System.Text.Json.Nodes.JsonValue.Create(old.StorageClassName)));
+            patch.Add(new PatchOperation("add", "/spec/storageClassName", new PatchValue.Text(old.StorageClassName)));
         if (patch.Count == 0) return PolicyResult.Empty;
 
         var kept = $"{AccessModeSet.Short(old.SpecModes)} on {ClaimPatch.FormatClass(old.StorageClassName)}";

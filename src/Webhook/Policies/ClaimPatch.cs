@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using RwxGuard.Options;
 
 namespace RwxGuard.Policies;
@@ -23,15 +22,16 @@ public static class ClaimPatch
     {
         var patch = new List<PatchOperation>(3);
         if (claim.SpecModes != AccessModes.ReadWriteMany)
-            patch.Add(new PatchOperation("add", "/spec/accessModes", new JsonArray("ReadWriteMany")));
+            patch.Add(new PatchOperation("add", "/spec/accessModes", new PatchValue.TextList(["ReadWriteMany"])));
         if (targetClass is not null && claim.StorageClassName != targetClass)
-            patch.Add(new PatchOperation("add", "/spec/storageClassName", JsonValue.Create(targetClass)));
+            patch.Add(new PatchOperation("add", "/spec/storageClassName", new PatchValue.Text(targetClass)));
 
         // metadata.annotations may be absent: then the whole map is added (a pointer into a missing member fails).
         patch.Add(claim.Annotations.Count == 0
-            ? new PatchOperation("add", "/metadata/annotations", new JsonObject { [MutationOptions.MutatedAnnotation] = record })
+            ? new PatchOperation("add", "/metadata/annotations",
+                new PatchValue.TextMap(new Dictionary<string, string> { [MutationOptions.MutatedAnnotation] = record }))
             : new PatchOperation("add", "/metadata/annotations/" + JsonPointer.Escape(MutationOptions.MutatedAnnotation),
-                JsonValue.Create(record)));
+                new PatchValue.Text(record)));
         return patch;
     }
 
@@ -50,8 +50,7 @@ public static class ClaimPatch
     }
 
     /// <summary>The access modes as the API lists them.</summary>
-    public static JsonArray ModesArray(AccessModes modes) =>
-        new(AccessModeSet.Format(modes).Split(',').Select(m => (JsonNode?)JsonValue.Create(m)).ToArray());
+    public static PatchValue Modes(AccessModes modes) => new PatchValue.TextList(AccessModeSet.Format(modes).Split(','));
 
     public static string FormatModes(AccessModes modes) => modes == AccessModes.None ? Unset : AccessModeSet.Format(modes);
 

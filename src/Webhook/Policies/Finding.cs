@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace RwxGuard.Policies;
 
 public enum FindingKind
@@ -17,7 +15,22 @@ public enum FindingKind
 public sealed record Finding(string Rule, FindingKind Kind, string Message, string Warning);
 
 /// <summary>One RFC 6902 operation; <paramref name="Path"/> is an RFC 6901 pointer, already escaped.</summary>
-public sealed record PatchOperation(string Op, string Path, JsonNode? Value);
+public sealed record PatchOperation(string Op, string Path, PatchValue Value);
+
+/// <summary>
+/// What a patch operation sets: a string, a list of strings or a map of strings, which is all a claim patch ever
+/// needs. Plain values keep the policies free of JSON types; the admission layer writes them as JSON.
+/// </summary>
+public abstract record PatchValue
+{
+    private PatchValue() { }
+
+    public sealed record Text(string Value) : PatchValue;
+
+    public sealed record TextList(IReadOnlyList<string> Values) : PatchValue;
+
+    public sealed record TextMap(IReadOnlyDictionary<string, string> Entries) : PatchValue;
+}
 
 /// <summary>What a policy returns: findings, and for mutating policies the patch.</summary>
 public sealed record PolicyResult(IReadOnlyList<Finding> Findings, IReadOnlyList<PatchOperation> Patch)

@@ -194,22 +194,22 @@ public static class PolicyAudit
             if (operation.Op is not ("add" or "replace")) continue;
             switch (operation.Path)
             {
-                case "/spec/accessModes" when operation.Value is JsonArray modes:
-                    stored = stored with { SpecModes = AccessModeSet.Parse(modes.Select(m => m?.GetValue<string>() ?? "")) };
+                case "/spec/accessModes" when operation.Value is PatchValue.TextList modes:
+                    stored = stored with { SpecModes = AccessModeSet.Parse(modes.Values) };
                     break;
-                case "/spec/storageClassName":
-                    stored = stored with { StorageClassName = operation.Value?.GetValue<string>() };
+                case "/spec/storageClassName" when operation.Value is PatchValue.Text storageClass:
+                    stored = stored with { StorageClassName = storageClass.Value };
                     break;
-                case "/metadata/annotations" when operation.Value is JsonObject added:
-                    stored = stored with { Annotations = With(stored.Annotations, added.Select(a => (a.Key, a.Value?.GetValue<string>() ?? ""))) };
+                case "/metadata/annotations" when operation.Value is PatchValue.TextMap added:
+                    stored = stored with { Annotations = With(stored.Annotations, added.Entries.Select(a => (a.Key, a.Value))) };
                     break;
                 default:
                     const string prefix = "/metadata/annotations/";
-                    if (operation.Path.StartsWith(prefix, StringComparison.Ordinal) && operation.Value is JsonValue value)
+                    if (operation.Path.StartsWith(prefix, StringComparison.Ordinal) && operation.Value is PatchValue.Text value)
                     {
                         var key = operation.Path[prefix.Length..].Replace("~1", "/", StringComparison.Ordinal)
                             .Replace("~0", "~", StringComparison.Ordinal);
-                        stored = stored with { Annotations = With(stored.Annotations, [(key, value.GetValue<string>())]) };
+                        stored = stored with { Annotations = With(stored.Annotations, [(key, value.Value)]) };
                     }
                     break;
             }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Reporting;
@@ -104,9 +103,9 @@ public sealed class PolicyAuditTests
         };
         PatchOperation[] patch =
         [
-            new("add", "/spec/accessModes", new JsonArray("ReadWriteMany")),
-            new("add", "/spec/storageClassName", JsonValue.Create("efs-sc")),
-            new("add", "/metadata/annotations/rwx-guard.io~1mutated", JsonValue.Create("record")),
+            new("add", "/spec/accessModes", new PatchValue.TextList(["ReadWriteMany"])),
+            new("add", "/spec/storageClassName", new PatchValue.Text("efs-sc")),
+            new("add", "/metadata/annotations/rwx-guard.io~1mutated", new PatchValue.Text("record")),
         ];
 
         var stored = PolicyAudit.Admit(claim, patch);
@@ -114,7 +113,7 @@ public sealed class PolicyAuditTests
         Assert.Equal((M.ReadWriteMany, "efs-sc", "record", "b"),
             (stored.SpecModes, stored.StorageClassName, stored.Annotations["rwx-guard.io/mutated"], stored.Annotations["a"]));
         Assert.Equal("fresh", PolicyAudit.Admit(Claim("c", M.ReadWriteOnce),
-            [new("add", "/metadata/annotations", new JsonObject { ["rwx-guard.io/mutated"] = "fresh" })]).Annotations["rwx-guard.io/mutated"]);
+            [new("add", "/metadata/annotations", new PatchValue.TextMap(new Dictionary<string, string> { ["rwx-guard.io/mutated"] = "fresh" }))]).Annotations["rwx-guard.io/mutated"]);
     }
 
     [Fact]
