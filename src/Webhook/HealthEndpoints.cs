@@ -1,5 +1,6 @@
 using RwxGuard.Cluster;
 using RwxGuard.Tls;
+using RwxGuard.Domain;
 
 namespace RwxGuard;
 

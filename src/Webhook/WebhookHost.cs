@@ -4,6 +4,7 @@ using RwxGuard.Options;
 using RwxGuard.Reporting;
 using RwxGuard.Telemetry;
 using RwxGuard.Tls;
+using RwxGuard.Policies;
 
 namespace RwxGuard;
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using RwxGuard.Cluster;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Benchmarks;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using RwxGuard.Wire;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Admission;
 

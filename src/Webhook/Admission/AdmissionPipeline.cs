@@ -7,6 +7,7 @@ using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Telemetry;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Admission;
 

@@ -1,6 +1,7 @@
 using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Admission;
 

@@ -3,6 +3,7 @@ using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Reporting;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Audit;
 

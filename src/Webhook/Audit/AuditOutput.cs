@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Reporting;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Audit;
 

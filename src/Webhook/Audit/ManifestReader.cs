@@ -4,6 +4,7 @@ using k8s.Models;
 using RwxGuard.Cluster;
 using RwxGuard.Policies;
 using YamlDotNet.Core;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Audit;
 

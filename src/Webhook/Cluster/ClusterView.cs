@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
 

@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
 

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
 
@@ -176,7 +177,7 @@ public static class ModelMapping
     /// The claim annotations a policy or report reads. The cluster view holds every claim of the cluster, and real
     /// claims carry several provisioner annotations each: keeping only these saves ~0.5 KB per claim.
     /// </summary>
-    public static readonly IReadOnlySet<string> ClaimAnnotationsRead = new HashSet<string>([MutationOptions.MutatedAnnotation], StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> ClaimAnnotationsRead = new HashSet<string>([WellKnown.MutatedAnnotation], StringComparer.Ordinal);
 
     /// <summary>
     /// Namespace names repeat across every object in them: one string instance per namespace instead of one per

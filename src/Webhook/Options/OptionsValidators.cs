@@ -1,4 +1,5 @@
 using FluentValidation;
+using RwxGuard.Policies;
 
 namespace RwxGuard.Options;
 

@@ -1,3 +1,4 @@
+using RwxGuard.Domain;
 namespace RwxGuard.Policies;
 
 /// <summary>How AnythingLLM shows up in real manifests (official chart, community charts, official raw manifest).</summary>

@@ -1,5 +1,4 @@
-using RwxGuard.Cluster;
-using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 
@@ -22,7 +21,7 @@ public sealed class ClaimMutationPolicy
     /// </summary>
     public PolicyResult EvaluateUpdate(ClaimInfo claim, ClaimInfo old)
     {
-        if (!old.Annotations.ContainsKey(MutationOptions.MutatedAnnotation)) return PolicyResult.Empty;
+        if (!old.Annotations.ContainsKey(WellKnown.MutatedAnnotation)) return PolicyResult.Empty;
 
         var patch = new List<PatchOperation>(2);
         if (claim.SpecModes != old.SpecModes)
@@ -94,7 +93,7 @@ public sealed class ClaimMutationPolicy
             if (isRwx)
             {
                 // Our own patched claim on reinvocation: nothing new to say.
-                if (claim.Annotations.ContainsKey(MutationOptions.MutatedAnnotation)) return PolicyResult.Empty;
+                if (claim.Annotations.ContainsKey(WellKnown.MutatedAnnotation)) return PolicyResult.Empty;
                 return LeftAlone(
                     $"{what} is already ReadWriteMany on RWX-capable StorageClass {current.Name}: nothing to change.",
                     $"claim {claim.Name} is already RWX on RWX-capable StorageClass {current.Name}: not changed");
@@ -127,7 +126,7 @@ public sealed class ClaimMutationPolicy
 
         findings.Insert(0, new Finding(Rules.ClaimMutated, FindingKind.Warning,
             $"{what} is created ReadWriteMany on StorageClass {finalClass} so that several pods can mount it: {record}. " +
-            $"Recorded in annotation {MutationOptions.MutatedAnnotation}.",
+            $"Recorded in annotation {WellKnown.MutatedAnnotation}.",
             Text.Warning(warning)));
 
         if (choice is { Tied.Count: > 0 })
@@ -153,7 +152,7 @@ public sealed class ClaimMutationPolicy
             $"{what} should be ReadWriteMany so that several pods can mount it, but {why}; ReadWriteMany without an " +
             $"RWX-capable class would leave the claim Pending, so {(options.OnNoRwxClass == RuleAction.Deny ? "rwx-guard refuses it (Mutation:OnNoRwxClass: Deny)" : $"it is left {modes}")}. " +
             "To fix: set Mutation:StorageClass (or Mutation:Namespaces:<namespace>:StorageClass) in rwx-guard's settings " +
-            $"to an RWX-capable class, or mark one with: kubectl annotate storageclass <name> {MutationOptions.RwxClassAnnotation}=true. " +
+            $"to an RWX-capable class, or mark one with: kubectl annotate storageclass <name> {WellKnown.RwxClassAnnotation}=true. " +
             $"Classes of known RWX provisioners ({Text.RwxClasses}) are found automatically.",
             offline
                 ? $"claim {claim.Name} left {AccessModeSet.Short(claim.SpecModes)}: offline, no RWX StorageClass known"

@@ -1,4 +1,4 @@
-using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 
@@ -29,8 +29,8 @@ public static class ClaimPatch
         // metadata.annotations may be absent: then the whole map is added (a pointer into a missing member fails).
         patch.Add(claim.Annotations.Count == 0
             ? new PatchOperation("add", "/metadata/annotations",
-                new PatchValue.TextMap(new Dictionary<string, string> { [MutationOptions.MutatedAnnotation] = record }))
-            : new PatchOperation("add", "/metadata/annotations/" + JsonPointer.Escape(MutationOptions.MutatedAnnotation),
+                new PatchValue.TextMap(new Dictionary<string, string> { [WellKnown.MutatedAnnotation] = record }))
+            : new PatchOperation("add", "/metadata/annotations/" + JsonPointer.Escape(WellKnown.MutatedAnnotation),
                 new PatchValue.Text(record)));
         return patch;
     }

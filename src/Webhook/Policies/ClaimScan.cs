@@ -1,4 +1,4 @@
-using RwxGuard.Cluster;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 

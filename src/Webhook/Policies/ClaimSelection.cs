@@ -1,4 +1,4 @@
-using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 

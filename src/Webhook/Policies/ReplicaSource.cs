@@ -1,3 +1,4 @@
+using RwxGuard.Domain;
 namespace RwxGuard.Policies;
 
 /// <summary>Where a replica count comes from, so messages say why the workload counts as replicated.</summary>

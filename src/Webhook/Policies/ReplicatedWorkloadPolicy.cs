@@ -1,5 +1,4 @@
-using RwxGuard.Cluster;
-using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 

@@ -1,4 +1,4 @@
-using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Policies;
 
@@ -77,7 +77,7 @@ public sealed class RwxStorageClasses(IReadOnlyList<StorageClassInfo> classes, M
             .Select(x => x.Class)
             .ToList();
         var source = rank.Annotated
-            ? $"discovered: annotation {MutationOptions.RwxClassAnnotation}"
+            ? $"discovered: annotation {WellKnown.RwxClassAnnotation}"
             : $"discovered: provisioner {chosen.Provisioner}";
         return new ClassResolution(new ClassChoice(chosen, source, tied), missing);
     }
@@ -91,7 +91,7 @@ public sealed class RwxStorageClasses(IReadOnlyList<StorageClassInfo> classes, M
     /// <summary>Null: not a discovery candidate.</summary>
     private DiscoveryRank? Rank(StorageClassInfo storageClass)
     {
-        storageClass.Annotations.TryGetValue(MutationOptions.RwxClassAnnotation, out var marker);
+        storageClass.Annotations.TryGetValue(WellKnown.RwxClassAnnotation, out var marker);
         if (string.Equals(marker, "false", StringComparison.OrdinalIgnoreCase)) return null;
         var annotated = string.Equals(marker, "true", StringComparison.OrdinalIgnoreCase);
         var index = ProvisionerIndex(storageClass.Provisioner);

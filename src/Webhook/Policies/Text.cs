@@ -1,3 +1,4 @@
+using RwxGuard.Domain;
 namespace RwxGuard.Policies;
 
 /// <summary>Message formatting shared by the policies.</summary>

@@ -1,5 +1,6 @@
 using RwxGuard.Cluster;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Reporting;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Reporting;
 

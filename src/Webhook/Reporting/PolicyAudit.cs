@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Reporting;
 
@@ -83,7 +84,7 @@ public static class PolicyAudit
                 if (i == 0 && mutationResult.Patch.Count > 0 && finding.Rule == Rules.ClaimMutated)
                 {
                     // The change itself (ClaimMutationPolicy puts it first): with rwx-guard installed the claim is fine.
-                    properties["mutation"] = stored.Annotations.GetValueOrDefault(MutationOptions.MutatedAnnotation, "");
+                    properties["mutation"] = stored.Annotations.GetValueOrDefault(WellKnown.MutatedAnnotation, "");
                     var was = string.IsNullOrEmpty(claim.StorageClassName)
                         ? $"{AccessModeSet.Short(claim.SpecModes)}, no StorageClass"
                         : $"{AccessModeSet.Short(claim.SpecModes)} on {claim.StorageClassName}";

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
+using RwxGuard.Domain;
+using RwxGuard.Policies;
 
 namespace RwxGuard.Reporting;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using RwxGuard.Cluster;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Telemetry;
 

@@ -1,6 +1,7 @@
 using k8s.Models;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Admission;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Infrastructure.Objects;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Admission;
 

@@ -3,7 +3,8 @@ using RwxGuard.Policies;
 using RwxGuard.Reporting;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Infrastructure.Objects;
-using M = RwxGuard.Policies.AccessModes;
+using M = RwxGuard.Domain.AccessModes;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Audit;
 

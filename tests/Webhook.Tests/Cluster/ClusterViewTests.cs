@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using RwxGuard.Cluster;
 using RwxGuard.Policies;
 using static RwxGuard.Tests.Cluster.KubeApiFake;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Cluster;
 

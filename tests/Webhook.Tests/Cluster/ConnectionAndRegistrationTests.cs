@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Cluster;
 

@@ -4,6 +4,7 @@ using k8s.Models;
 using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Cluster;
 
@@ -151,12 +152,12 @@ public sealed class ModelMappingTests
     public void Claims_keep_the_mutated_annotation_and_drop_the_rest()
     {
         var claim = KubernetesJson.Deserialize<V1PersistentVolumeClaim>(Json.Claim("ai", "storage", "7", ["ReadWriteMany"], phase: "Bound"));
-        claim.Metadata.Annotations[MutationOptions.MutatedAnnotation] = "accessModes ReadWriteOnce→ReadWriteMany";
+        claim.Metadata.Annotations[WellKnown.MutatedAnnotation] = "accessModes ReadWriteOnce→ReadWriteMany";
 
         var info = ModelMapping.ToClaim(claim);
 
-        Assert.Equal("accessModes ReadWriteOnce→ReadWriteMany", info.Annotations[MutationOptions.MutatedAnnotation]);
-        Assert.Equal([MutationOptions.MutatedAnnotation], info.Annotations.Keys);
+        Assert.Equal("accessModes ReadWriteOnce→ReadWriteMany", info.Annotations[WellKnown.MutatedAnnotation]);
+        Assert.Equal([WellKnown.MutatedAnnotation], info.Annotations.Keys);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RwxGuard.Options;
+using RwxGuard.Policies;
 
 namespace RwxGuard.Tests.Deploy;
 

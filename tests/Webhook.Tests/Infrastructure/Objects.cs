@@ -1,4 +1,5 @@
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Infrastructure;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RwxGuard.Tls;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Infrastructure;
 
@@ -24,7 +25,7 @@ public sealed class RunningWebhook : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts the server deciding from <paramref name="view"/> instead of a watched cluster.</summary>
-    public static Task<RunningWebhook> StartAsync(RwxGuard.Cluster.IClusterView view, IDictionary<string, string?>? settings = null) =>
+    public static Task<RunningWebhook> StartAsync(RwxGuard.Domain.IClusterView view, IDictionary<string, string?>? settings = null) =>
         StartAsync(settings: settings, services: s => s.AddSingleton(view));
     public IServiceProvider Services => App.Services;
     /// <summary>The plain-HTTP metrics listener, when enabled.</summary>

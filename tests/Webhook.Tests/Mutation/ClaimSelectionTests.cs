@@ -1,5 +1,6 @@
 using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 

@@ -1,6 +1,7 @@
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using static RwxGuard.Tests.Mutation.StorageClassFixtures;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 
@@ -71,7 +72,7 @@ public sealed class ClassResolutionTests
         Assert.True(expected == patched.Spec.StorageClassName, $"{@case}: got {patched.Spec.StorageClassName}");
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
         Assert.Equal($"accessModes: ReadWriteOnce -> ReadWriteMany; storageClassName: gp3 -> {expected} {source}",
-            patched.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+            patched.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         Assert.Equal(Rules.ClaimMutated, result.Findings[0].Rule);
         Assert.Equal(tie, result.Findings.Count(f => f.Warning.Contains("RWX classes match")) == 1);
         Assert.DoesNotContain(result.Findings, f => f.Kind == FindingKind.Violation);
@@ -97,7 +98,7 @@ public sealed class ClassResolutionTests
         var patched = ClaimJson.Apply(json, result);
         Assert.Equal(expected, patched.Spec.StorageClassName);
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
-        Assert.EndsWith($"storageClassName: {defaultClass} -> {expected} ({source})", patched.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+        Assert.EndsWith($"storageClassName: {defaultClass} -> {expected} ({source})", patched.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         var tie = result.Findings.SingleOrDefault(f => f.Warning.Contains("RWX classes match"));
         if (sameRank == 1) Assert.Null(tie);
         else Assert.Contains($"{sameRank} RWX classes match; chose {expected}", tie!.Warning);
@@ -161,7 +162,7 @@ public sealed class ClassResolutionTests
         var patched = ClaimJson.Apply(json, result);
         Assert.True(expected == patched.Spec.StorageClassName, @case);
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
-        var record = patched.Metadata.Annotations[MutationOptions.MutatedAnnotation];
+        var record = patched.Metadata.Annotations[WellKnown.MutatedAnnotation];
         Assert.StartsWith("accessModes: ReadWriteOnce -> ReadWriteMany", record);
         Assert.Equal(claimClass == "", record.Contains("storageClassName: (unset) -> " + expected + " (cluster default)"));
         Assert.Equal(claimClass == "", record.Contains("storageClassName"));
@@ -177,7 +178,7 @@ public sealed class ClassResolutionTests
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
         Assert.Equal("efs-sc", patched.Spec.StorageClassName);
         Assert.Equal("storageClassName: gp3 -> efs-sc (discovered: provisioner efs.csi.aws.com)",
-            patched.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+            patched.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         Assert.Equal("rwx-guard: claim anythingllm-storage-claim changed: StorageClass gp3 -> efs-sc", result.Findings[0].Warning);
     }
 
@@ -191,6 +192,6 @@ public sealed class ClassResolutionTests
         var patched = ClaimJson.Apply(json, result);
         Assert.Equal("efs-sc", patched.Spec.StorageClassName);
         Assert.StartsWith("accessModes: ReadWriteOnce -> ReadWriteMany; storageClassName: (unset) -> efs-sc",
-            patched.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+            patched.Metadata.Annotations[WellKnown.MutatedAnnotation]);
     }
 }

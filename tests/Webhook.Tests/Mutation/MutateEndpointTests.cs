@@ -6,6 +6,7 @@ using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Mutation.StorageClassFixtures;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 
@@ -82,7 +83,7 @@ public sealed class MutateEndpointTests
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
         Assert.Equal(expected, patched.Spec.StorageClassName);
         Assert.StartsWith($"accessModes: ReadWriteOnce -> ReadWriteMany; storageClassName: {defaultClass} -> {expected} (discovered: provisioner ",
-            patched.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+            patched.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         // Untouched: name, labels, size.
         Assert.Equal(claim.Metadata.Name, patched.Metadata.Name);
         Assert.Equal(claim.Metadata.Labels?.Count, patched.Metadata.Labels?.Count);
@@ -298,10 +299,10 @@ public sealed class MutateEndpointTests
 
         var teamA = ClaimJson.Apply(ObjectOf(community), communityBody["response"]!["patch"]!.GetValue<string>());
         Assert.Equal("azurefile-csi-premium", teamA.Spec.StorageClassName);
-        Assert.EndsWith("(Mutation:Namespaces:team-a:StorageClass)", teamA.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+        Assert.EndsWith("(Mutation:Namespaces:team-a:StorageClass)", teamA.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         var ai = ClaimJson.Apply(ObjectOf(official), officialBody["response"]!["patch"]!.GetValue<string>());
         Assert.Equal("azurefile-csi", ai.Spec.StorageClassName);
-        Assert.EndsWith("(Mutation:StorageClass)", ai.Metadata.Annotations[MutationOptions.MutatedAnnotation]);
+        Assert.EndsWith("(Mutation:StorageClass)", ai.Metadata.Annotations[WellKnown.MutatedAnnotation]);
         // A configured choice is not a tie: one warning only.
         Assert.Single(Warnings(ResponseOf(officialBody)));
     }
@@ -327,7 +328,7 @@ public sealed class MutateEndpointTests
         try
         {
             await using var webhook = await RunningWebhook.StartAsync(args: ["--config", file],
-                services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(View("aks.json")));
+                services: s => s.AddSingleton<RwxGuard.Domain.IClusterView>(View("aks.json")));
             var review = Review(ClaimAsAdmitted("official-helm-chart-rendered.yaml", "default"));
 
             async Task<string?> ClassAfterPatch()

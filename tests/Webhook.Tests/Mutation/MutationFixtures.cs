@@ -8,6 +8,7 @@ using RwxGuard.Wire;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 
@@ -46,7 +47,7 @@ public static class StorageClassFixtures
     {
         var annotations = new Dictionary<string, string>();
         if (isDefault) annotations["storageclass.kubernetes.io/is-default-class"] = "true";
-        if (rwx is not null) annotations[MutationOptions.RwxClassAnnotation] = rwx;
+        if (rwx is not null) annotations[WellKnown.RwxClassAnnotation] = rwx;
         return new StorageClassInfo { Name = name, Provisioner = provisioner, Annotations = annotations };
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using static RwxGuard.Tests.Mutation.StorageClassFixtures;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 
@@ -47,14 +48,14 @@ public sealed class PatchTests
         var result = Policy.EvaluateCreate(ClaimJson.Info(json), View("eks.json"), new MutationOptions(), new PolicyOptions());
 
         var annotations = ClaimJson.Apply(json, result).Metadata.Annotations;
-        Assert.Equal(MutationOptions.MutatedAnnotation, Assert.Single(annotations).Key);
+        Assert.Equal(WellKnown.MutatedAnnotation, Assert.Single(annotations).Key);
     }
 
     [Fact]
     public void Existing_mutated_annotation_is_replaced_not_duplicated()
     {
         // A manifest exported from another cluster (kubectl get -o yaml) carries the old record.
-        var json = ClaimJson.AnythingLlm(annotations: new() { [MutationOptions.MutatedAnnotation] = "accessModes: ReadWriteOnce -> ReadWriteMany" });
+        var json = ClaimJson.AnythingLlm(annotations: new() { [WellKnown.MutatedAnnotation] = "accessModes: ReadWriteOnce -> ReadWriteMany" });
         var result = Policy.EvaluateCreate(ClaimJson.Info(json), View("eks.json"), new MutationOptions(), new PolicyOptions());
 
         var annotations = ClaimJson.Apply(json, result).Metadata.Annotations;

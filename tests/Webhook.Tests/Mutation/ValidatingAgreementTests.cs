@@ -4,6 +4,7 @@ using RwxGuard.Wire;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Mutation.StorageClassFixtures;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Mutation;
 

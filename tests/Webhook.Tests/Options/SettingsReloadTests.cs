@@ -1,6 +1,7 @@
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Infrastructure.Objects;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Options;
 
@@ -14,7 +15,7 @@ public sealed class SettingsReloadTests
         var file = Path.Combine(dir.FullName, "settings.json");
         await File.WriteAllTextAsync(file, """{ "Policy": { "Mode": "Enforce" } }""", TestContext.Current.CancellationToken);
         var view = new FakeClusterView().Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "tzlil-tets" });
-        await using var webhook = await RunningWebhook.StartAsync(args: ["--config", file], services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(view));
+        await using var webhook = await RunningWebhook.StartAsync(args: ["--config", file], services: s => s.AddSingleton<RwxGuard.Domain.IClusterView>(view));
         var review = Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data");
 
         async Task<string> ModeAsync() =>
@@ -28,10 +29,10 @@ public sealed class SettingsReloadTests
 
         // A typo: the server keeps answering, in the last good mode.
         await File.WriteAllTextAsync(file, """{ "Policy": { "Mode": "Sometimes" } }""", TestContext.Current.CancellationToken);
-        var settings = webhook.Services.GetRequiredService<RwxGuard.Options.LiveSettings<RwxGuard.Options.PolicyOptions>>();
+        var settings = webhook.Services.GetRequiredService<RwxGuard.Options.LiveSettings<RwxGuard.Policies.PolicyOptions>>();
         await Task.Delay(1500, TestContext.Current.CancellationToken); // give the file watcher time to fire
         Assert.Equal("warn", await ModeAsync());
-        Assert.Equal(RwxGuard.Options.EnforcementMode.Warn, settings.Current.Mode);
+        Assert.Equal(RwxGuard.Policies.EnforcementMode.Warn, settings.Current.Mode);
 
         await File.WriteAllTextAsync(file, """{ "Policy": { "Mode": "Audit" } }""", TestContext.Current.CancellationToken);
         await RwxGuard.Tests.Cluster.Poll.UntilAsync(async () => await ModeAsync() == "audit", "recovery after the bad edit",

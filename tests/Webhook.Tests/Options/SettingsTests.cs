@@ -1,4 +1,5 @@
 using RwxGuard.Options;
+using RwxGuard.Policies;
 
 namespace RwxGuard.Tests.Options;
 

@@ -2,7 +2,8 @@ using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Infrastructure.Objects;
-using M = RwxGuard.Policies.AccessModes;
+using M = RwxGuard.Domain.AccessModes;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Policies;
 

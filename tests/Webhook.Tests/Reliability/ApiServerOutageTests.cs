@@ -8,6 +8,7 @@ using RwxGuard.Tests.Cluster;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Cluster.ApiResource;
 using static RwxGuard.Tests.Cluster.KubeApiFake;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Reliability;
 

@@ -7,6 +7,8 @@ using RwxGuard.Reporting;
 using RwxGuard.Tests.Cluster;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using RwxGuard.Domain;
+using RwxGuard.Policies;
 
 namespace RwxGuard.Tests.Reporting;
 

@@ -6,6 +6,7 @@ using RwxGuard.Telemetry;
 using RwxGuard.Tests.Infrastructure;
 using ZLogger;
 using static RwxGuard.Tests.Infrastructure.Objects;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Telemetry;
 
@@ -22,7 +23,7 @@ public sealed class DecisionLogTests
         await using (var webhook = await RunningWebhook.StartAsync(
                          settings: new Dictionary<string, string?> { ["Logging:LogLevel:RwxGuard.Admission"] = "Information" },
                          configure: b => b.Logging.AddZLoggerStream(output, o => TelemetryRegistration.ConfigureLogOutput(o, json)),
-                         services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(view)))
+                         services: s => s.AddSingleton<RwxGuard.Domain.IClusterView>(view)))
         {
             var (_, denied) = await webhook.Client.PostAsync("/validate",
                 Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data"));

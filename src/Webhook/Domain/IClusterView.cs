@@ -1,6 +1,5 @@
-using RwxGuard.Policies;
 
-namespace RwxGuard.Cluster;
+namespace RwxGuard.Domain;
 
 /// <summary>
 /// A read-only, in-memory view of the cluster. Every member answers from memory: nothing here may touch the

@@ -1,19 +1,13 @@
-namespace RwxGuard.Options;
+namespace RwxGuard.Policies;
 
 /// <summary>
-/// Policy 2, the claim mutator (section "Mutation"). Read per request through IOptionsMonitor, so edits to the mounted
-/// settings file apply without a restart. Lists are null until configured: the configuration binder appends to
+/// Policy 2, the claim mutator (section "Mutation"). Read per request through LiveSettings, so edits to the
+/// mounted settings file apply without a restart. Lists are null until configured: the configuration binder appends to
 /// pre-filled lists instead of replacing them, so defaults live in the <c>Effective…</c> properties.
 /// </summary>
 public sealed class MutationOptions
 {
     public const string Section = "Mutation";
-
-    /// <summary>Annotation rwx-guard writes on every claim it changes: what changed, from what, and why that class.</summary>
-    public const string MutatedAnnotation = "rwx-guard.io/mutated";
-
-    /// <summary>StorageClass annotation that marks a class as ReadWriteMany-capable ("true") or not ("false").</summary>
-    public const string RwxClassAnnotation = "rwx-guard.io/rwx";
 
     /// <summary>Which claims are changed: a claim matches when any selector matches. Null: <see cref="DefaultSelectors"/>.</summary>
     public List<ClaimSelectorOptions>? Selectors { get; set; }

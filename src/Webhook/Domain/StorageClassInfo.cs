@@ -1,4 +1,4 @@
-namespace RwxGuard.Policies;
+namespace RwxGuard.Domain;
 
 /// <summary>A StorageClass reduced to what the claim mutator needs.</summary>
 public sealed record StorageClassInfo
@@ -8,5 +8,5 @@ public sealed record StorageClassInfo
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = Empty.Labels;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
     public bool IsDefault =>
-        Annotations.TryGetValue("storageclass.kubernetes.io/is-default-class", out var v) && v == "true";
+        Annotations.TryGetValue(WellKnown.DefaultClassAnnotation, out var v) && v == "true";
 }

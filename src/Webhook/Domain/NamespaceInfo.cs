@@ -1,4 +1,4 @@
-namespace RwxGuard.Policies;
+namespace RwxGuard.Domain;
 
 /// <summary>A Namespace reduced to its labels (where cluster admins set the enforcement mode).</summary>
 public sealed record NamespaceInfo

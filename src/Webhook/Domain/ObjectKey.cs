@@ -1,4 +1,4 @@
-namespace RwxGuard.Policies;
+namespace RwxGuard.Domain;
 
 /// <summary>namespace/name, printed the way kubectl prints it.</summary>
 public readonly record struct ObjectKey(string Namespace, string Name)

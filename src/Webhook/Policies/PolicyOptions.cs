@@ -1,4 +1,5 @@
-namespace RwxGuard.Options;
+using RwxGuard.Domain;
+namespace RwxGuard.Policies;
 
 /// <summary>What a violation does: enforce denies, warn allows with warnings, audit only records.</summary>
 public enum EnforcementMode
@@ -34,7 +35,7 @@ public sealed class PolicyOptions
     /// <summary>Per-namespace overrides: Policy:Namespaces:&lt;namespace&gt;:Mode.</summary>
     public Dictionary<string, NamespacePolicyOptions> Namespaces { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Namespace label whose value (enforce, warn, audit) sets the mode there; empty turns labels off.</summary>
-    public string ModeLabel { get; set; } = "rwx-guard.io/mode";
+    public string ModeLabel { get; set; } = WellKnown.ModeLabel;
     /// <summary>A claim (or a scaled workload) the view does not know.</summary>
     public RuleAction OnClaimNotFound { get; set; } = RuleAction.Warn;
     /// <summary>The view is not synced or has lost the API server.</summary>

@@ -1,4 +1,4 @@
-namespace RwxGuard.Policies;
+namespace RwxGuard.Domain;
 
 /// <summary>What the policies need to know about one PersistentVolumeClaim.</summary>
 public sealed record ClaimInfo

@@ -1,4 +1,4 @@
-namespace RwxGuard.Policies;
+namespace RwxGuard.Domain;
 
 /// <summary>PersistentVolume access modes as a set.</summary>
 [Flags]
