@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using RwxGuard.Wire;
+using RwxGuard.Mapping;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
 
@@ -63,19 +63,19 @@ public sealed class AdmissionInput(AdmissionRequest request, ReadOnlySequence<by
     public bool IsCreateOrUpdate => Operation is "CREATE" or "UPDATE";
 
     public WorkloadInfo Workload(bool old) =>
-        WireMapping.ToWorkload(Route.Workload,
+        ShapeMapping.ToWorkload(Route.Workload,
             Decode(old, AdmissionJsonContext.Default.WorkloadObject, Route.Workload.ToString(), o => o.Kind), Request.Namespace, Request.Name);
 
     public ScaleInfo Scale(bool old) =>
-        WireMapping.ToScale(Route.Workload,
+        ShapeMapping.ToScale(Route.Workload,
             Decode(old, AdmissionJsonContext.Default.ScaleObject, "Scale", o => o.Kind), Request.Namespace, Request.Name);
 
     public HpaInfo Autoscaler(bool old) =>
-        WireMapping.ToHpa(
+        ShapeMapping.ToHpa(
             Decode(old, AdmissionJsonContext.Default.HpaObject, "HorizontalPodAutoscaler", o => o.Kind), Request.Namespace, Request.Name);
 
     public ClaimInfo Claim(bool old) =>
-        WireMapping.ToClaim(
+        ShapeMapping.ToClaim(
             Decode(old, AdmissionJsonContext.Default.ClaimObject, "PersistentVolumeClaim", o => o.Kind), Request.Namespace, Request.Name);
 
     public bool HasOldObject => Request.OldObject is not null;

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using RwxGuard.Wire;
+using RwxGuard.Mapping;
 
 namespace RwxGuard.Admission;
 
@@ -17,7 +17,6 @@ namespace RwxGuard.Admission;
 [JsonSerializable(typeof(ScaleObject))]
 [JsonSerializable(typeof(ClaimObject))]
 [JsonSerializable(typeof(HpaObject))]
-[JsonSerializable(typeof(TypeHeader))]
 [JsonSerializable(typeof(List<JsonPatchOperationWire>))]
 public sealed partial class AdmissionJsonContext : JsonSerializerContext;
 

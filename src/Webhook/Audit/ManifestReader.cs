@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
-using RwxGuard.Cluster;
+using RwxGuard.Mapping;
 using RwxGuard.Policies;
 using YamlDotNet.Core;
 using RwxGuard.Domain;

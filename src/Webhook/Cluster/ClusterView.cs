@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RwxGuard.Mapping;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
@@ -56,15 +57,15 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _staleAfter = TimeSpan.FromSeconds(options.StaleAfterSeconds);
 
-        var claims = Cache(ResourceClients.PersistentVolumeClaims(client), _claims, ModelMapping.ToClaim, null);
-        var deployments = Cache(ResourceClients.DeploymentClient(client), _deployments, ModelMapping.ToWorkload, OnWorkloadChanged);
-        var statefulSets = Cache(ResourceClients.StatefulSetClient(client), _statefulSets, ModelMapping.ToWorkload, OnWorkloadChanged);
-        var replicaSets = Cache(ResourceClients.ReplicaSetClient(client), _replicaSets, ModelMapping.ToWorkload, OnWorkloadChanged);
-        var autoscalers = Cache(ResourceClients.AutoscalerClient(client), _autoscalers, ModelMapping.ToHpa, OnAutoscalerChanged);
+        var claims = Cache(ResourceClients.PersistentVolumeClaims(client), _claims, c => ModelMapping.ToClaim(c, Retention.Cached), null);
+        var deployments = Cache(ResourceClients.DeploymentClient(client), _deployments, d => ModelMapping.ToWorkload(d, Retention.Cached), OnWorkloadChanged);
+        var statefulSets = Cache(ResourceClients.StatefulSetClient(client), _statefulSets, s => ModelMapping.ToWorkload(s, Retention.Cached), OnWorkloadChanged);
+        var replicaSets = Cache(ResourceClients.ReplicaSetClient(client), _replicaSets, r => ModelMapping.ToWorkload(r, Retention.Cached), OnWorkloadChanged);
+        var autoscalers = Cache(ResourceClients.AutoscalerClient(client), _autoscalers, h => ModelMapping.ToHpa(h, Retention.Cached), OnAutoscalerChanged);
         var storageClasses = Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass, null,
             () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]);
 
-        var namespaces = Cache(ResourceClients.NamespaceClient(client), _namespaces, ModelMapping.ToNamespace, null);
+        var namespaces = Cache(ResourceClients.NamespaceClient(client), _namespaces, n => ModelMapping.ToNamespace(n, Retention.Cached), null);
 
         var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses, namespaces };
         _health = [.. caches.Select(c => c.Health)];

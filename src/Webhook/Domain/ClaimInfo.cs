@@ -16,8 +16,8 @@ public sealed record ClaimInfo
     /// <summary>spec.dataSource or spec.dataSourceRef is set (a clone or a restore).</summary>
     public bool HasDataSource { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
-    /// <summary>All annotations of a claim under admission; claims from the API or from manifests keep only the ones
-    /// a policy reads (<c>ModelMapping.ClaimAnnotationsRead</c>).</summary>
+    /// <summary>All annotations of a claim under admission or from manifests; claims in the cluster view keep only
+    /// <see cref="AnnotationsRead"/>.</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = Empty.Labels;
 
     /// <summary>Bound claims report the volume's modes in status; until then only the request is known.</summary>
@@ -27,4 +27,8 @@ public sealed record ClaimInfo
     public bool IsSingleAttach => (EffectiveModes & AccessModeSet.MultiAttach) == 0;
 
     public ObjectKey Key => new(Namespace, Name);
+
+    /// <summary>The claim annotations a policy or report reads. Real claims carry several provisioner annotations each:
+    /// the cluster view keeps only these (~0.5 KB less per claim).</summary>
+    public static readonly IReadOnlySet<string> AnnotationsRead = new HashSet<string>([WellKnown.MutatedAnnotation], StringComparer.Ordinal);
 }

@@ -9,4 +9,5 @@ public readonly record struct ObjectKey(string Namespace, string Name)
 internal static class Empty
 {
     public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>();
+    public static readonly IReadOnlyDictionary<string, string?> Env = new Dictionary<string, string?>();
 }

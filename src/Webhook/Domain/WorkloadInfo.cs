@@ -7,22 +7,6 @@ public enum WorkloadKind
     ReplicaSet,
 }
 
-/// <summary>The parts of a pod template that decide whether pods share storage.</summary>
-public sealed record PodTemplateInfo
-{
-    /// <summary>Claims named by <c>persistentVolumeClaim.claimName</c> volumes: shared by every pod.
-    /// StatefulSet volumeClaimTemplates and generic ephemeral volumes are per pod and never listed.</summary>
-    public IReadOnlyList<string> ClaimNames { get; init; } = [];
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
-    public IReadOnlyList<string> Images { get; init; } = [];
-    /// <summary>Literal environment values of all containers (valueFrom and envFrom are not resolvable here). Records
-    /// mapped for the cluster view keep only the names a policy reads (<see cref="AnythingLlm.EnvironmentRead"/>).</summary>
-    public IReadOnlyDictionary<string, string> Env { get; init; } = Empty.Labels;
-    public bool HasEnvFrom { get; init; }
-
-    public static readonly PodTemplateInfo None = new();
-}
-
 /// <summary>spec.strategy of a Deployment; MaxSurge is the raw int-or-string ("25%", "1").</summary>
 public sealed record RolloutStrategy(string Type, string? MaxSurge)
 {
@@ -30,8 +14,8 @@ public sealed record RolloutStrategy(string Type, string? MaxSurge)
     public static readonly RolloutStrategy DeploymentDefault = new("RollingUpdate", "25%");
 }
 
-/// <summary>The controller owner of an object (ownerReferences with controller: true).</summary>
-public sealed record OwnerInfo(string Kind, string Name);
+/// <summary>The controller owner of an object (the ownerReference with controller: true).</summary>
+public sealed record OwnerInfo(string ApiVersion, string Kind, string Name, string? Uid);
 
 /// <summary>A Deployment, StatefulSet or ReplicaSet reduced to replicas and pod template.</summary>
 public sealed record WorkloadInfo
@@ -47,7 +31,6 @@ public sealed record WorkloadInfo
     public RolloutStrategy? Strategy { get; init; }
     public PodTemplateInfo Template { get; init; } = PodTemplateInfo.None;
     public OwnerInfo? ControllerOwner { get; init; }
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Labels;
 
     /// <summary>The API server defaults an absent replicas field to 1 for all three kinds.</summary>
     public int EffectiveReplicas => Replicas ?? 1;
@@ -71,7 +54,6 @@ public sealed record HpaInfo
     public required string TargetKind { get; init; }
     public required string TargetName { get; init; }
     public int MaxReplicas { get; init; }
-    public int? MinReplicas { get; init; }
 
     /// <summary>The workload kind the HPA scales, when it is one rwx-guard knows (apps/v1 only).</summary>
     public WorkloadKind? Target => TargetApiVersion.StartsWith("apps/", StringComparison.Ordinal) || TargetApiVersion == "extensions/v1beta1"

@@ -24,9 +24,15 @@ public static class AnythingLlm
     /// AnythingLLM's Prisma schema uses SQLite under the storage directory unless DATABASE_URL points elsewhere. An
     /// envFrom'd ConfigMap could set it where admission cannot see: the warning says "unless" for that reason.
     /// </summary>
-    /// <summary>The environment variables this class reads; mappings into cached records keep only these.</summary>
-    public static readonly IReadOnlySet<string> EnvironmentRead = new HashSet<string>(["DATABASE_URL"], StringComparer.Ordinal);
-
     public static bool UsesDefaultSqlite(PodTemplateInfo template) =>
-        !template.Env.TryGetValue("DATABASE_URL", out var url) || url.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        Variable(template, EnvironmentRead.DatabaseUrl) is not { Length: > 0 } url || url.StartsWith("file:", StringComparison.Ordinal);
+
+    /// <summary>A variable's (reduced) value as the pod's containers set it, main containers first; null when unset
+    /// or set through valueFrom.</summary>
+    private static string? Variable(PodTemplateInfo template, string name)
+    {
+        foreach (var container in template.Containers)
+            if (container.Env.TryGetValue(name, out var value)) return value;
+        return null;
+    }
 }

@@ -386,7 +386,7 @@ public sealed class ClusterViewTests
         await h.UntilReadyAsync();
 
         var web = Assert.Single(view.AutoscalersTargeting(WorkloadKind.Deployment, "ai", "anythingllm"));
-        Assert.Equal(("web", 4, 1), (web.Name, web.MaxReplicas, web.MinReplicas));
+        Assert.Equal(("web", 4), (web.Name, web.MaxReplicas));
         Assert.Equal("db", Assert.Single(view.AutoscalersTargeting(WorkloadKind.StatefulSet, "ai", "postgres")).Name);
         Assert.Empty(view.AutoscalersTargeting(WorkloadKind.Deployment, "other", "anythingllm"));
         var classes = view.StorageClasses.Value!;

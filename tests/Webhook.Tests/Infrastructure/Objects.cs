@@ -41,14 +41,12 @@ public static class Objects
         TargetKind = kind,
         TargetName = target,
         MaxReplicas = max,
-        MinReplicas = 1,
     };
 
-    public static PodTemplateInfo AnythingLlmTemplate(string claim, Dictionary<string, string>? env = null) => new()
+    public static PodTemplateInfo AnythingLlmTemplate(string claim, Dictionary<string, string?>? env = null) => new()
     {
         ClaimNames = [claim],
         Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "anythingllm" },
-        Images = ["mintplexlabs/anythingllm:1.16.0"],
-        Env = env ?? [],
+        Containers = [new ContainerInfo { Image = "mintplexlabs/anythingllm:1.16.0", Env = env ?? [] }],
     };
 }

@@ -4,7 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.JsonPatch.SystemTextJson;
 using RwxGuard.Admission;
-using RwxGuard.Wire;
+using RwxGuard.Mapping;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
@@ -21,13 +21,7 @@ public static class StorageClassFixtures
         return list.Items.Select(ToInfo).ToList();
     }
 
-    public static StorageClassInfo ToInfo(V1StorageClass c) => new()
-    {
-        Name = c.Metadata.Name,
-        Provisioner = c.Provisioner,
-        Annotations = c.Metadata.Annotations is { } a ? new Dictionary<string, string>(a) : new Dictionary<string, string>(),
-        Labels = c.Metadata.Labels is { } l ? new Dictionary<string, string>(l) : new Dictionary<string, string>(),
-    };
+    public static StorageClassInfo ToInfo(V1StorageClass c) => ModelMapping.ToStorageClass(c);
 
     public static FakeClusterView View(string file)
     {
@@ -90,7 +84,7 @@ public static class ClaimJson
 
     /// <summary>What the webhook decodes from the same JSON: the real wire mapping, not a hand-built record.</summary>
     public static ClaimInfo Info(JsonObject claim) =>
-        WireMapping.ToClaim(JsonSerializer.Deserialize(claim.ToJsonString(), AdmissionJsonContext.Default.ClaimObject)!, null, null);
+        ShapeMapping.ToClaim(JsonSerializer.Deserialize(claim.ToJsonString(), AdmissionJsonContext.Default.ClaimObject)!, null, null);
 
     /// <summary>
     /// The policy's patch encoded exactly as the webhook answers (AdmissionDecision, base64 JSONPatch), then applied to

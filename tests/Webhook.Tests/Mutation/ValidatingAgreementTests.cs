@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
-using RwxGuard.Wire;
+using RwxGuard.Mapping;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Mutation.StorageClassFixtures;
@@ -31,7 +31,7 @@ public sealed class ValidatingAgreementTests
             Name = deployment.Metadata.Name,
             Replicas = 3,
             Strategy = new RolloutStrategy("Recreate", null),
-            Template = WireMapping.ToTemplate(new PodTemplate
+            Template = ShapeMapping.ToTemplate(new PodTemplate
             {
                 Spec = new PodSpec { Volumes = [new Volume { Name = "storage", PersistentVolumeClaim = new ClaimVolumeSource { ClaimName = claim.Metadata.Name } }] },
             }),

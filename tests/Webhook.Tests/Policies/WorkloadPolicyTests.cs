@@ -84,7 +84,7 @@ public sealed class WorkloadPolicyTests
         var standalone = Workload(WorkloadKind.ReplicaSet, "rs", 2, "data");
         Assert.True(Policy.EvaluateWorkload(standalone, null, view, Defaults).HasViolation);
 
-        var owned = standalone with { ControllerOwner = new OwnerInfo("Deployment", "web") };
+        var owned = standalone with { ControllerOwner = new OwnerInfo("apps/v1", "Deployment", "web", "uid-web") };
         Assert.Empty(Policy.EvaluateWorkload(owned, null, view, Defaults).Findings);
     }
 
@@ -241,8 +241,8 @@ public sealed class WorkloadPolicyTests
     [Fact]
     public void AnythingLlm_is_recognised_by_image_when_unlabelled()
     {
-        Assert.True(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Images = ["ghcr.io/mintplex-labs/anything-llm:latest"] }));
-        Assert.True(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Images = ["mintplexlabs/anythingllm@sha256:abc"] }));
-        Assert.False(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Images = ["nginx:1.27"] }));
+        Assert.True(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Containers = [new ContainerInfo { Image = "ghcr.io/mintplex-labs/anything-llm:latest" }] }));
+        Assert.True(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Containers = [new ContainerInfo { Image = "mintplexlabs/anythingllm@sha256:abc" }] }));
+        Assert.False(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Containers = [new ContainerInfo { Image = "nginx:1.27" }] }));
     }
 }

@@ -98,19 +98,19 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public void Collecting_the_claims_of_a_huge_pod_spec_is_linear()
     {
-        var template = new RwxGuard.Wire.PodTemplate
+        var template = new RwxGuard.Mapping.PodTemplate
         {
-            Spec = new RwxGuard.Wire.PodSpec
+            Spec = new RwxGuard.Mapping.PodSpec
             {
-                Volumes = [.. Enumerable.Range(0, 100_000).Select(i => new RwxGuard.Wire.Volume
+                Volumes = [.. Enumerable.Range(0, 100_000).Select(i => new RwxGuard.Mapping.Volume
                 {
                     Name = $"v{i}",
-                    PersistentVolumeClaim = new RwxGuard.Wire.ClaimVolumeSource { ClaimName = $"c{i % 50_000}" },
+                    PersistentVolumeClaim = new RwxGuard.Mapping.ClaimVolumeSource { ClaimName = $"c{i % 50_000}" },
                 })],
             },
         };
         var clock = Stopwatch.StartNew();
-        var info = RwxGuard.Wire.WireMapping.ToTemplate(template);
+        var info = RwxGuard.Mapping.ShapeMapping.ToTemplate(template);
         Assert.Equal(50_000, info.ClaimNames.Count); // de-duplicated, in order
         Assert.Equal("c0", info.ClaimNames[0]);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}"); // quadratic: about 7 s here

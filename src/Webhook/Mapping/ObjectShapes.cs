@@ -1,5 +1,4 @@
-using RwxGuard.Domain;
-namespace RwxGuard.Wire;
+namespace RwxGuard.Mapping;
 
 // Minimal shapes of the Kubernetes objects an admission request carries. Only the fields the policies read are
 // declared: the source-generated deserializer skips everything else (managedFields, status conditions, …) without
@@ -10,6 +9,7 @@ public class ObjectMeta
     public string? Name { get; set; }
     public string? GenerateName { get; set; }
     public string? Namespace { get; set; }
+    public string? Uid { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
     public List<OwnerReference>? OwnerReferences { get; set; }
 }
@@ -29,6 +29,7 @@ public sealed class OwnerReference
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public string? Name { get; set; }
+    public string? Uid { get; set; }
     public bool? Controller { get; set; }
 }
 
@@ -95,7 +96,11 @@ public sealed class EnvVar
 {
     public string? Name { get; set; }
     public string? Value { get; set; }
+    public EnvVarSource? ValueFrom { get; set; }
 }
+
+/// <summary>Only its presence matters: a value from a Secret, ConfigMap or field cannot be seen from admission.</summary>
+public sealed class EnvVarSource;
 
 /// <summary>Only its presence matters: values from ConfigMaps cannot be seen from admission.</summary>
 public sealed class EnvFromSource;
@@ -167,11 +172,4 @@ public sealed class CrossVersionObjectReference
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public string? Name { get; set; }
-}
-
-/// <summary>Only apiVersion and kind: used to check that an object is what the request says it is.</summary>
-public sealed class TypeHeader
-{
-    public string? ApiVersion { get; set; }
-    public string? Kind { get; set; }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace RwxGuard.Wire;
+namespace RwxGuard.Mapping;
 
 /// <summary>Kubernetes IntOrString ("25%" or 1), kept as its string form.</summary>
 public sealed class IntOrStringConverter : JsonConverter<string?>
