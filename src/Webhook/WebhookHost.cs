@@ -22,10 +22,8 @@ public static class WebhookHost
         SettingsLoader.ValidateAll(builder.Configuration);
 
         var server = SettingsLoader.Bind(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
-        builder.Services.AddValidatedOptions(builder.Configuration, ServerOptions.Section, new ServerOptionsValidator());
-        builder.Services.AddValidatedOptions(builder.Configuration, ClusterOptions.Section, new ClusterOptionsValidator());
-        builder.Services.AddValidatedOptions(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
-        builder.Services.AddValidatedOptions(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
+        // Server applies at start only (ports, certificates, limits); the sections below follow the settings file.
+        builder.Services.AddSingleton(server);
         // The sections that follow the settings file while running.
         builder.Services.AddLiveSettings(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
         builder.Services.AddLiveSettings(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());

@@ -43,7 +43,7 @@ public class AdmissionBenchmarks
     {
         var input = new AdmissionInput(_review.Request!, _body);
         var result = _validating.Handle(input, _options);
-        return AdmissionDecision.From(_review.Request!.Uid!, result, _options.Mode, mutating: false);
+        return AdmissionDecision.From(_review.Request!.Uid!, result, _options.Mode);
     }
 
     [Benchmark]
@@ -54,7 +54,7 @@ public class AdmissionBenchmarks
     {
         var review = AdmissionCodec.Decode(_body).Review!;
         var input = new AdmissionInput(review.Request!, _body);
-        var response = AdmissionDecision.From(review.Request!.Uid!, _validating.Handle(input, _options), _options.Mode, false);
+        var response = AdmissionDecision.From(review.Request!.Uid!, _validating.Handle(input, _options), _options.Mode);
         return AdmissionCodec.Encode(review.ApiVersion, response);
     }
 }

@@ -11,16 +11,16 @@ public static class AdmissionEndpoints
         services.AddSingleton<ValidatingHandler>();
         services.AddSingleton<ClaimMutationPolicy>();
         services.AddSingleton<MutatingHandler>();
-        services.AddSingleton<AdmissionPipeline>();
+        services.AddSingleton<AdmissionDecider>();
+        services.AddSingleton<DecisionRecorder>();
+        services.AddSingleton<AdmissionHttp>();
         return services;
     }
 
     public static void MapAdmissionEndpoints(this IEndpointRouteBuilder app)
     {
         var admission = app.MapGroup("").WithTags("admission");
-        admission.MapPost("/validate", (HttpContext http, AdmissionPipeline pipeline, ValidatingHandler handler) =>
-            pipeline.HandleAsync(http, handler));
-        admission.MapPost("/mutate", (HttpContext http, AdmissionPipeline pipeline, MutatingHandler handler) =>
-            pipeline.HandleAsync(http, handler));
+        admission.MapPost("/validate", (HttpContext http, AdmissionHttp shell, ValidatingHandler handler) => shell.HandleAsync(http, handler));
+        admission.MapPost("/mutate", (HttpContext http, AdmissionHttp shell, MutatingHandler handler) => shell.HandleAsync(http, handler));
     }
 }

@@ -17,7 +17,7 @@ namespace RwxGuard.Admission;
 [JsonSerializable(typeof(ScaleObject))]
 [JsonSerializable(typeof(ClaimObject))]
 [JsonSerializable(typeof(HpaObject))]
-[JsonSerializable(typeof(List<JsonPatchOperationWire>))]
+[JsonSerializable(typeof(IReadOnlyList<JsonPatchOperationWire>))]
 public sealed partial class AdmissionJsonContext : JsonSerializerContext;
 
 /// <summary>RFC 6902 operation as written on the wire.</summary>

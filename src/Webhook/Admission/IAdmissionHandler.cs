@@ -1,4 +1,3 @@
-using RwxGuard.Options;
 using RwxGuard.Policies;
 
 namespace RwxGuard.Admission;
@@ -8,6 +7,6 @@ public interface IAdmissionHandler
 {
     /// <summary>"validate" or "mutate": the metric and log label.</summary>
     string Name { get; }
-    bool Mutating { get; }
-    PolicyResult Handle(AdmissionInput input, PolicyOptions options);
+
+    Verdict Handle(AdmissionInput input, PolicyOptions options);
 }

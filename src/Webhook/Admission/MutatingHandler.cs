@@ -1,7 +1,6 @@
-using RwxGuard.Cluster;
+using RwxGuard.Domain;
 using RwxGuard.Options;
 using RwxGuard.Policies;
-using RwxGuard.Domain;
 
 namespace RwxGuard.Admission;
 
@@ -16,15 +15,22 @@ public sealed class MutatingHandler(
     LiveSettings<MutationOptions> mutation) : IAdmissionHandler
 {
     public string Name => "mutate";
-    public bool Mutating => true;
 
     // Settings are read per request, so an edited settings file applies to the next claim; a bad edit is rejected by
     // LiveSettings and the last valid settings stay in force.
-    public PolicyResult Handle(AdmissionInput input, PolicyOptions options) =>
-        (input.Route.Kind, input.Operation) switch
+    public Verdict Handle(AdmissionInput input, PolicyOptions options)
+    {
+        if (input.Route.Kind != RouteKind.Claim) return Verdict.None;
+        switch (input.Operation)
         {
-            (RouteKind.Claim, "CREATE") => policy.EvaluateCreate(input.Claim(old: false), view, mutation.Current, options),
-            (RouteKind.Claim, "UPDATE") when input.HasOldObject => policy.EvaluateUpdate(input.Claim(old: false), input.Claim(old: true)),
-            _ => PolicyResult.Empty,
-        };
+            case "CREATE":
+                var created = input.Claim(old: false);
+                return Verdict.Of(created, policy.EvaluateCreate(created, view, mutation.Current, options));
+            case "UPDATE" when input.HasOldObject:
+                var updated = input.Claim(old: false);
+                return Verdict.Of(updated, policy.EvaluateUpdate(updated, input.Claim(old: true)));
+            default:
+                return Verdict.None;
+        }
+    }
 }

@@ -9,9 +9,10 @@ namespace RwxGuard.Admission;
 public sealed class ValidatingHandler(ReplicatedWorkloadPolicy policy, IClusterView view) : IAdmissionHandler
 {
     public string Name => "validate";
-    public bool Mutating => false;
 
-    public PolicyResult Handle(AdmissionInput input, PolicyOptions options)
+    public Verdict Handle(AdmissionInput input, PolicyOptions options) => Verdict.Of(Evaluate(input, options));
+
+    private PolicyResult Evaluate(AdmissionInput input, PolicyOptions options)
     {
         if (!input.IsCreateOrUpdate) return PolicyResult.Empty;
         var update = input.Operation == "UPDATE";

@@ -4,6 +4,7 @@ using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Reporting;
 using RwxGuard.Domain;
+using RwxGuard.Evaluation;
 
 namespace RwxGuard.Audit;
 
@@ -151,9 +152,8 @@ public static class AuditCommand
         }
 
         var results = PolicyAudit.Evaluate(view, subjects, policy, mutation);
-        var exitCode = policy.Mode == EnforcementMode.Enforce && results.Any(r => r.Result == AuditOutcome.Fail)
-            ? ExitViolations
-            : ExitClean;
+        // Each result carries the mode admission would use in its namespace: only a failure there in enforce is a denial.
+        var exitCode = results.Any(PolicyAudit.WouldDeny) ? ExitViolations : ExitClean;
 
         switch (arguments.Output)
         {

@@ -5,6 +5,7 @@ using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Reporting;
 using RwxGuard.Domain;
+using RwxGuard.Evaluation;
 
 namespace RwxGuard.Audit;
 
@@ -68,7 +69,7 @@ internal static class AuditOutput
         var summary = AuditSummary.Of(results);
         var document = new JsonObject
         {
-            ["mode"] = mode.ToString(),
+            ["mode"] = EnforcementModes.Label(mode),
             ["exitCode"] = exitCode,
             ["summary"] = new JsonObject
             {
@@ -124,8 +125,8 @@ internal static class AuditOutput
             return claims.StartsWith("claims ", StringComparison.Ordinal) ? claims["claims ".Length..]
                 : claims.StartsWith("claim ", StringComparison.Ordinal) ? claims["claim ".Length..] : claims;
         if (!result.Properties.TryGetValue("accessModes", out var modes)) return "-";
-        var storageClass = result.Properties.GetValueOrDefault("storageClass", ClaimPatch.Unset);
-        return storageClass == ClaimPatch.Unset ? modes : $"{modes} on {storageClass}";
+        var storageClass = result.Properties.GetValueOrDefault("storageClass", MutationRecord.Unset);
+        return storageClass == MutationRecord.Unset ? modes : $"{modes} on {storageClass}";
     }
 
     private static string SummaryLine(AuditSummary summary)
@@ -141,11 +142,14 @@ internal static class AuditOutput
 
     private static string Verdict(IReadOnlyList<AuditResult> results, EnforcementMode mode, int exitCode)
     {
-        var denied = results.Where(r => r.Result == AuditOutcome.Fail).Select(r => r.Resource).Distinct().Count();
-        if (denied == 0) return $"Nothing would be denied (mode {mode}); exit code {exitCode}.";
-        return mode == EnforcementMode.Enforce
-            ? $"The webhook would deny {Text.Plural(denied, "object")} (mode Enforce); exit code {exitCode}."
-            : $"{Text.Plural(denied, "object")} violate the policy but mode {mode} allows them; exit code {exitCode}.";
+        var label = EnforcementModes.Label(mode);
+        var failing = results.Where(r => r.Result == AuditOutcome.Fail).Select(r => r.Resource).Distinct().Count();
+        var denied = results.Where(PolicyAudit.WouldDeny).Select(r => r.Resource).Distinct().Count();
+        if (failing == 0) return $"Nothing would be denied (mode {label}); exit code {exitCode}.";
+        if (denied == failing) return $"The webhook would deny {Text.Plural(denied, "object")} (mode {label}); exit code {exitCode}.";
+        return denied == 0
+            ? $"{Text.Plural(failing, "object")} violate the policy but mode {label} allows them; exit code {exitCode}."
+            : $"{Text.Plural(failing, "object")} violate the policy; the webhook would deny {denied} (namespace modes); exit code {exitCode}.";
     }
 
     private static string InputLine(ManifestSet set)

@@ -46,8 +46,10 @@ public sealed partial class LiveSettings<T> : IDisposable where T : class, new()
     /// <summary>The settings in force: read once per request, never null, always valid.</summary>
     public T Current => _current;
 
-    /// <summary>Raised after new settings took effect.</summary>
-    public event Action<T>? Changed;
+    /// <summary>Edits refused so far (each one logged and counted in rwxguard_settings_reloads_total).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    private long _rejected;
 
     private void Reload()
     {
@@ -61,13 +63,13 @@ public sealed partial class LiveSettings<T> : IDisposable where T : class, new()
             _metrics.SettingsReloads.Add(1, new KeyValuePair<string, object?>("section", _section),
                 new KeyValuePair<string, object?>("result", "success"));
             LogReloaded(_section);
-            Changed?.Invoke(value);
         }
         catch (SettingsException e)
         {
             _metrics.SettingsReloads.Add(1, new KeyValuePair<string, object?>("section", _section),
                 new KeyValuePair<string, object?>("result", "failure"));
             LogRejected(_section, string.Join("; ", e.Errors));
+            Interlocked.Increment(ref _rejected);
         }
     }
 

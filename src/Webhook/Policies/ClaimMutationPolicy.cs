@@ -23,20 +23,20 @@ public sealed class ClaimMutationPolicy
     {
         if (!old.Annotations.ContainsKey(WellKnown.MutatedAnnotation)) return PolicyResult.Empty;
 
-        var patch = new List<PatchOperation>(2);
-        if (claim.SpecModes != old.SpecModes)
-            patch.Add(new PatchOperation("add", "/spec/accessModes", ClaimPatch.Modes(old.SpecModes)));
-        if (claim.StorageClassName != old.StorageClassName && old.StorageClassName is not null)
-            patch.Add(new PatchOperation("add", "/spec/storageClassName", new PatchValue.Text(old.StorageClassName)));
-        if (patch.Count == 0) return PolicyResult.Empty;
+        var admitted = claim with
+        {
+            SpecModes = old.SpecModes,
+            StorageClassName = old.StorageClassName ?? claim.StorageClassName,
+        };
+        if (admitted.SpecModes == claim.SpecModes && admitted.StorageClassName == claim.StorageClassName) return PolicyResult.Empty;
 
-        var kept = $"{AccessModeSet.Short(old.SpecModes)} on {ClaimPatch.FormatClass(old.StorageClassName)}";
+        var kept = $"{AccessModeSet.Short(old.SpecModes)} on {MutationRecord.FormatClass(old.StorageClassName)}";
         return new PolicyResult([new Finding(Rules.ClaimMutated, FindingKind.Warning,
             $"PersistentVolumeClaim {claim.Key} was made {AccessModeSet.Format(old.SpecModes)} on " +
-            $"{ClaimPatch.FormatClass(old.StorageClassName)} by rwx-guard when it was created; this update asked for " +
-            $"{AccessModeSet.Format(claim.SpecModes)} on {ClaimPatch.FormatClass(claim.StorageClassName)}, which the API " +
+            $"{MutationRecord.FormatClass(old.StorageClassName)} by rwx-guard when it was created; this update asked for " +
+            $"{AccessModeSet.Format(claim.SpecModes)} on {MutationRecord.FormatClass(claim.StorageClassName)}, which the API " +
             "server would reject (immutable), so the live values were kept. Update the manifest to match.",
-            Text.Warning($"claim {claim.Name}: kept {kept} set at creation (spec is immutable); update the manifest"))], patch);
+            Text.Warning($"claim {claim.Name}: kept {kept} set at creation (spec is immutable); update the manifest"))], admitted);
     }
 
     /// <summary>PersistentVolumeClaim CREATE (a claim's modes and class are immutable afterwards).</summary>
@@ -70,7 +70,7 @@ public sealed class ClaimMutationPolicy
         if (lookup.Outcome == LookupOutcome.Unavailable)
         {
             var findings = new List<Finding>(1);
-            AddFinding(findings, policy.OnClusterUnavailable, Rules.ClusterUnavailable,
+            Finding.Add(findings, policy.OnClusterUnavailable, Rules.ClusterUnavailable,
                 $"rwx-guard cannot choose a StorageClass for {what}: its view of the cluster is not available " +
                 $"({view.Status.Detail}). The claim is left {AccessModeSet.Format(claim.SpecModes)}.",
                 $"cluster view unavailable; claim {claim.Name} left {modes}, not made ReadWriteMany");
@@ -113,13 +113,18 @@ public sealed class ClaimMutationPolicy
 
     private static PolicyResult Mutate(ClaimInfo claim, string what, ClassChoice? choice, string finalClass, List<Finding> findings)
     {
-        var record = ClaimPatch.Record(claim, choice);
-        var patch = ClaimPatch.Build(claim, choice?.Class.Name, record);
+        var record = MutationRecord.Describe(claim, choice);
+        var admitted = claim with
+        {
+            SpecModes = AccessModes.ReadWriteMany,
+            StorageClassName = choice?.Class.Name ?? claim.StorageClassName,
+            Annotations = new Dictionary<string, string>(claim.Annotations, StringComparer.Ordinal) { [WellKnown.MutatedAnnotation] = record },
+        };
 
         var changes = new List<string>(2);
         if (claim.SpecModes != AccessModes.ReadWriteMany) changes.Add($"{AccessModeSet.Short(claim.SpecModes)} -> RWX");
         if (choice is not null && claim.StorageClassName != choice.Class.Name)
-            changes.Add($"StorageClass {ClaimPatch.FormatClass(claim.StorageClassName)} -> {choice.Class.Name}");
+            changes.Add($"StorageClass {MutationRecord.FormatClass(claim.StorageClassName)} -> {choice.Class.Name}");
         var warning = choice is null
             ? $"claim {claim.Name} changed: {changes[0]} on RWX-capable StorageClass {finalClass}"
             : $"claim {claim.Name} changed: {string.Join(", ", changes)}";
@@ -137,7 +142,7 @@ public sealed class ClaimMutationPolicy
                 "(the cluster default first, then by name). Set Mutation:StorageClass to choose one.",
                 Text.Warning($"{choice.Tied.Count + 1} RWX classes match; chose {choice.Class.Name}; set Mutation:StorageClass to pick one")));
         }
-        return new PolicyResult(findings, patch);
+        return new PolicyResult(findings, admitted);
     }
 
     private static PolicyResult NoRwxClass(ClaimInfo claim, string what, MutationOptions options, List<Finding> findings, bool offline)
@@ -148,7 +153,7 @@ public sealed class ClaimMutationPolicy
                 ? "the configured class does not exist and no other RWX-capable StorageClass is known"
                 : "no RWX-capable StorageClass is known in this cluster";
         var modes = AccessModeSet.Format(claim.SpecModes);
-        AddFinding(findings, options.OnNoRwxClass, Rules.NoRwxClass,
+        Finding.Add(findings, options.OnNoRwxClass, Rules.NoRwxClass,
             $"{what} should be ReadWriteMany so that several pods can mount it, but {why}; ReadWriteMany without an " +
             $"RWX-capable class would leave the claim Pending, so {(options.OnNoRwxClass == RuleAction.Deny ? "rwx-guard refuses it (Mutation:OnNoRwxClass: Deny)" : $"it is left {modes}")}. " +
             "To fix: set Mutation:StorageClass (or Mutation:Namespaces:<namespace>:StorageClass) in rwx-guard's settings " +
@@ -168,10 +173,4 @@ public sealed class ClaimMutationPolicy
     private static PolicyResult LeftAlone(string message, string warning) =>
         PolicyResult.Of([new Finding(Rules.ClaimLeftAlone, FindingKind.Warning, message, Text.Warning(warning))]);
 
-    private static void AddFinding(List<Finding> findings, RuleAction action, string rule, string message, string warning)
-    {
-        if (action == RuleAction.Ignore) return;
-        var kind = action == RuleAction.Deny ? FindingKind.Violation : FindingKind.Warning;
-        findings.Add(new Finding(rule, kind, message, Text.Warning(warning)));
-    }
 }

@@ -1,3 +1,5 @@
+using RwxGuard.Domain;
+
 namespace RwxGuard.Policies;
 
 public enum FindingKind
@@ -12,32 +14,26 @@ public enum FindingKind
 /// One thing a policy has to say. <paramref name="Message"/> is the full explanation (the denial text);
 /// <paramref name="Warning"/> is the one-line form kubectl prints, kept under 120 characters.
 /// </summary>
-public sealed record Finding(string Rule, FindingKind Kind, string Message, string Warning);
-
-/// <summary>One RFC 6902 operation; <paramref name="Path"/> is an RFC 6901 pointer, already escaped.</summary>
-public sealed record PatchOperation(string Op, string Path, PatchValue Value);
-
-/// <summary>
-/// What a patch operation sets: a string, a list of strings or a map of strings, which is all a claim patch ever
-/// needs. Plain values keep the policies free of JSON types; the admission layer writes them as JSON.
-/// </summary>
-public abstract record PatchValue
+public sealed record Finding(string Rule, FindingKind Kind, string Message, string Warning)
 {
-    private PatchValue() { }
-
-    public sealed record Text(string Value) : PatchValue;
-
-    public sealed record TextList(IReadOnlyList<string> Values) : PatchValue;
-
-    public sealed record TextMap(IReadOnlyDictionary<string, string> Entries) : PatchValue;
+    /// <summary>A finding of a configurable rule: Deny makes it a violation, Warn a warning, Ignore nothing.</summary>
+    public static void Add(List<Finding> findings, RuleAction action, string rule, string message, string warning)
+    {
+        if (action == RuleAction.Ignore) return;
+        findings.Add(new Finding(rule, action == RuleAction.Deny ? FindingKind.Violation : FindingKind.Warning, message,
+            Text.Warning(warning)));
+    }
 }
 
-/// <summary>What a policy returns: findings, and for mutating policies the patch.</summary>
-public sealed record PolicyResult(IReadOnlyList<Finding> Findings, IReadOnlyList<PatchOperation> Patch)
+/// <summary>
+/// What a policy returns: findings, and for the claim mutator the claim as it should be stored (null: unchanged).
+/// The admission layer turns the difference into a JSON Patch; the whole-set evaluation reads the claim as is.
+/// </summary>
+public sealed record PolicyResult(IReadOnlyList<Finding> Findings, ClaimInfo? Admitted = null)
 {
-    public static readonly PolicyResult Empty = new([], []);
+    public static readonly PolicyResult Empty = new([]);
 
-    public static PolicyResult Of(IReadOnlyList<Finding> findings) => findings.Count == 0 ? Empty : new(findings, []);
+    public static PolicyResult Of(IReadOnlyList<Finding> findings) => findings.Count == 0 ? Empty : new(findings);
 
     public bool HasViolation => Findings.Any(f => f.Kind == FindingKind.Violation);
 }

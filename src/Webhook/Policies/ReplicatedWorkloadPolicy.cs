@@ -34,7 +34,7 @@ public sealed class ReplicatedWorkloadPolicy
         }
         else if (SurgePods(workload) is { } surge && scan.SingleAttach.Count > 0)
         {
-            AddFinding(findings, options.RollingUpdateSurge, Rules.RollingUpdateSurge,
+            Finding.Add(findings, options.RollingUpdateSurge, Rules.RollingUpdateSurge,
                 $"{workload} runs 1 replica with strategy RollingUpdate (maxSurge {surge}) on single-attach " +
                 $"{Text.ShortClaims(scan.SingleAttach)}: every rollout starts the new pod before the old one stops, and " +
                 "the new pod cannot attach the volume on another node (Multi-Attach error). Fix: set strategy.type: " +
@@ -115,7 +115,7 @@ public sealed class ReplicatedWorkloadPolicy
         var findings = new List<Finding>();
         if (view.Status is { Ready: false, Offline: false })
         {
-            AddFinding(findings, options.OnClusterUnavailable, Rules.ClusterUnavailable,
+            Finding.Add(findings, options.OnClusterUnavailable, Rules.ClusterUnavailable,
                 $"rwx-guard cannot check whether replicated workloads mount PersistentVolumeClaim {claim.Key}: its view " +
                 $"of the cluster is not available ({view.Status.Detail}).",
                 $"cluster view unavailable; workloads mounting claim {claim.Key} not checked");
@@ -201,7 +201,7 @@ public sealed class ReplicatedWorkloadPolicy
     {
         if (scan.MultiAttach.Count == 0 || !AnythingLlm.IsAnythingLlm(template) || !AnythingLlm.UsesDefaultSqlite(template))
             return;
-        AddFinding(findings, options.AnythingLlmSqlite, Rules.AnythingLlmSqlite,
+        Finding.Add(findings, options.AnythingLlmSqlite, Rules.AnythingLlmSqlite,
             $"AnythingLLM {what} {source.Description} on shared claim {Text.Claims(scan.MultiAttach)}, but AnythingLLM " +
             "keeps its SQLite database on that volume: ReadWriteMany fixes attachment, not concurrent writers. Keep " +
             "replicas: 1 unless DATABASE_URL points to an external database.",
@@ -220,7 +220,7 @@ public sealed class ReplicatedWorkloadPolicy
         {
             var names = string.Join(", ", scan.Missing);
             var offline = view.Status.Offline ? " (rwx-guard is running offline, with no cluster connection)" : "";
-            AddFinding(findings, options.OnClaimNotFound, Rules.ClaimNotFound,
+            Finding.Add(findings, options.OnClaimNotFound, Rules.ClaimNotFound,
                 $"{what} {source.Description} and mounts {(scan.Missing.Count == 1 ? "claim" : "claims")} {names}, " +
                 $"which rwx-guard cannot find{offline}; access modes not checked. A claim created later is checked " +
                 "when it is created.",
@@ -241,7 +241,7 @@ public sealed class ReplicatedWorkloadPolicy
                 return false;
             default:
                 var offline = view.Status.Offline ? " (rwx-guard is running offline, with no cluster connection)" : "";
-                AddFinding(findings, options.OnClaimNotFound, Rules.WorkloadNotFound,
+                Finding.Add(findings, options.OnClaimNotFound, Rules.WorkloadNotFound,
                     $"{what} {source.Description}, but rwx-guard cannot find it{offline}, so the claims it mounts were " +
                     "not checked.",
                     $"{what} not found{(view.Status.Offline ? " (offline)" : "")}; its claims were not checked");
@@ -251,15 +251,9 @@ public sealed class ReplicatedWorkloadPolicy
 
     private static void AddUnavailable(List<Finding> findings, string what, ReplicaSource source, IClusterView view,
         PolicyOptions options) =>
-        AddFinding(findings, options.OnClusterUnavailable, Rules.ClusterUnavailable,
+        Finding.Add(findings, options.OnClusterUnavailable, Rules.ClusterUnavailable,
             $"rwx-guard cannot check {what} ({source.Description}): its view of the cluster is not available " +
             $"({view.Status.Detail}).",
             $"cluster view unavailable; {what} ({Text.Plural(source.Replicas, "replica")}) not checked");
 
-    private static void AddFinding(List<Finding> findings, RuleAction action, string rule, string message, string warning)
-    {
-        if (action == RuleAction.Ignore) return;
-        var kind = action == RuleAction.Deny ? FindingKind.Violation : FindingKind.Warning;
-        findings.Add(new Finding(rule, kind, message, Text.Warning(warning)));
-    }
 }

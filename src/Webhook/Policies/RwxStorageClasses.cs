@@ -40,9 +40,11 @@ public sealed class RwxStorageClasses(IReadOnlyList<StorageClassInfo> classes, M
     /// Kubernetes picks, which this view cannot tell.
     /// </summary>
     public StorageClassInfo? EffectiveClassOf(ClaimInfo claim) =>
-        claim.StorageClassName is { Length: > 0 } name
-            ? Find(name)
-            : classes.Where(c => c.IsDefault).OrderBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+        claim.StorageClassName is { Length: > 0 } name ? Find(name) : DefaultClass(classes);
+
+    /// <summary>The cluster default class; with several, the first by name (what the mutator assumes throughout).</summary>
+    public static StorageClassInfo? DefaultClass(IEnumerable<StorageClassInfo> classes) =>
+        classes.Where(c => c.IsDefault).OrderBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
 
     /// <summary>
     /// A class rwx-guard trusts with ReadWriteMany: configured for this namespace or globally, annotated

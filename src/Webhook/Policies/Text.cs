@@ -12,11 +12,10 @@ public static class Text
     public const string RwxClasses = "EFS, Azure Files, Filestore, CephFS or NFS";
 
     /// <summary>Prefixes and cuts a warning to <see cref="MaxWarningLength"/> characters.</summary>
-    public static string Warning(string text)
-    {
-        var full = WarningPrefix + text;
-        return full.Length <= MaxWarningLength ? full : string.Concat(full.AsSpan(0, MaxWarningLength - 1), "…");
-    }
+    public static string Warning(string text) => Cut(WarningPrefix + text, MaxWarningLength);
+
+    /// <summary>The text, or its first <paramref name="max"/> - 1 characters and "…".</summary>
+    public static string Cut(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 
     public static string Claims(IEnumerable<ClaimInfo> claims) =>
         string.Join(", ", claims.Select(c => $"{c.Name} ({AccessModeSet.Format(c.EffectiveModes)})"));

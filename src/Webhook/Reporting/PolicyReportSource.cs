@@ -5,6 +5,7 @@ using RwxGuard.Cluster;
 using RwxGuard.Options;
 using RwxGuard.Domain;
 using RwxGuard.Policies;
+using RwxGuard.Evaluation;
 
 namespace RwxGuard.Reporting;
 

@@ -1,3 +1,4 @@
+using RwxGuard.Admission;
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Tests.Infrastructure;
@@ -9,7 +10,7 @@ namespace RwxGuard.Tests.Admission;
 /// <summary>How a violation reaches the API server in each mode, and the limits on warnings and audit annotations.</summary>
 public sealed class EnforcementModeTests
 {
-    private static readonly PolicyResult Violation = new([
+    private static readonly Verdict Violation = new([
         new Finding(Rules.ReplicatedSingleAttach, FindingKind.Violation, "long explanation", Text.Warning("short")),
         new Finding(Rules.ClaimNotFound, FindingKind.Warning, "other explanation", Text.Warning("other")),
     ], []);
@@ -17,7 +18,7 @@ public sealed class EnforcementModeTests
     [Fact]
     public void Enforce_denies_with_403_and_keeps_other_findings_as_warnings()
     {
-        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Enforce, mutating: false);
+        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Enforce);
         Assert.False(response.Allowed);
         Assert.Equal(403, response.Status!.Code);
         Assert.Equal("long explanation", response.Status.Message);
@@ -28,7 +29,7 @@ public sealed class EnforcementModeTests
     [Fact]
     public void Warn_allows_and_turns_the_violation_into_a_warning()
     {
-        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Warn, mutating: false);
+        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Warn);
         Assert.True(response.Allowed);
         Assert.Null(response.Status);
         Assert.Equal(["rwx-guard: short", "rwx-guard: other"], response.Warnings);
@@ -39,7 +40,7 @@ public sealed class EnforcementModeTests
     [Fact]
     public void Audit_allows_silently_and_records_in_audit_annotations_only()
     {
-        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Audit, mutating: false);
+        var response = RwxGuard.Admission.AdmissionDecision.From("u", Violation, EnforcementMode.Audit);
         Assert.True(response.Allowed);
         Assert.Null(response.Warnings);
         Assert.Equal("audit", response.AuditAnnotations!["mode"]);
@@ -54,7 +55,7 @@ public sealed class EnforcementModeTests
         var findings = Enumerable.Range(0, 100)
             .Select(i => new Finding("r", FindingKind.Warning, "m", Text.Warning($"warning {i % 60} " + new string('x', 90))))
             .ToList();
-        var response = RwxGuard.Admission.AdmissionDecision.From("u", new PolicyResult(findings, []), EnforcementMode.Enforce, false);
+        var response = RwxGuard.Admission.AdmissionDecision.From("u", new Verdict(findings, []), EnforcementMode.Enforce);
         Assert.Equal(response.Warnings!.Count, response.Warnings.Distinct().Count());
         Assert.True(response.Warnings.Sum(w => w.Length) <= RwxGuard.Admission.AdmissionDecision.MaxWarningsTotal);
         Assert.All(response.Warnings, w => Assert.True(w.Length <= Text.MaxWarningLength, w));

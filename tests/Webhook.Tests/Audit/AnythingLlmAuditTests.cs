@@ -47,7 +47,7 @@ public sealed class AnythingLlmAuditTests
         var row = Assert.Single(lines, l => l.StartsWith(ns + " ", StringComparison.Ordinal) && l.Contains(" Deployment "));
         Assert.Equal([ns, "Deployment", deployment, replicas.ToString(System.Globalization.CultureInfo.InvariantCulture), claim, "(RWO)", "fail",
             "replicated-single-attach"], row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..8]);
-        Assert.Contains("The webhook would deny 1 object (mode Enforce); exit code 1.", run.Stdout);
+        Assert.Contains("The webhook would deny 1 object (mode enforce); exit code 1.", run.Stdout);
         // The full denial text, with where the object is and the fix.
         Assert.Contains($"Deployment {ns}/{deployment} ({Cli.Anythingllm(file)}:", run.Stdout);
         Assert.Contains("Fix: move the data to a ReadWriteMany claim", run.Stdout);
@@ -130,9 +130,9 @@ public sealed class AnythingLlmAuditTests
         var run = await Cli.RunAsync("-f", Cli.Anythingllm("community-chart-rendered.yaml"), "--mode", "Warn", "-o", "json");
 
         Assert.Equal(AuditCommand.ExitClean, run.ExitCode);
-        Assert.Equal(("Warn", 0), ((string?)run.Json["mode"], (int)run.Json["exitCode"]!));
+        Assert.Equal(("warn", 0), ((string?)run.Json["mode"], (int)run.Json["exitCode"]!));
         var verdict = Assert.Single(run.For("Deployment", "anything-llm-team-a"));
-        Assert.Equal(("fail", "Warn"), ((string?)verdict["result"], (string?)verdict["properties"]!["mode"]));
+        Assert.Equal(("fail", "warn"), ((string?)verdict["result"], (string?)verdict["properties"]!["mode"]));
     }
 
     [Fact]

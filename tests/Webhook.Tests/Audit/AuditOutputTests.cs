@@ -6,6 +6,7 @@ using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using RwxGuard.Evaluation;
 
 namespace RwxGuard.Tests.Audit;
 

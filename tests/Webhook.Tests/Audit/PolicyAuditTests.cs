@@ -5,6 +5,7 @@ using RwxGuard.Tests.Infrastructure;
 using static RwxGuard.Tests.Infrastructure.Objects;
 using M = RwxGuard.Domain.AccessModes;
 using RwxGuard.Domain;
+using RwxGuard.Evaluation;
 
 namespace RwxGuard.Tests.Audit;
 
@@ -36,7 +37,7 @@ public sealed class PolicyAuditTests
         Assert.Equal((AuditSeverity.High, PolicyAudit.SingleAttachCategory), (fail.Severity, fail.Category));
         Assert.Equal("2", fail.Properties["replicas"]);
         Assert.Equal("claim storage (RWO)", fail.Properties["claims"]);
-        Assert.Equal("Enforce", fail.Properties["mode"]);
+        Assert.Equal("enforce", fail.Properties["mode"]);
         Assert.DoesNotContain(Text.WarningPrefix, fail.Summary);
         Assert.Contains("Fix:", fail.Message);
         // The existing AnythingLLM claim cannot be changed any more: it is reported, with the way out.
@@ -93,28 +94,6 @@ public sealed class PolicyAuditTests
             failing.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
         Assert.Contains("Deployment ai/other-team", failing[2].Message);
         Assert.DoesNotContain("Deployment ai/anythingllm", failing[2].Message);
-    }
-
-    [Fact]
-    public void Admit_applies_the_mutators_patch()
-    {
-        var claim = Claim("storage", M.ReadWriteOnce, storageClass: "gp3") with
-        {
-            Annotations = new Dictionary<string, string> { ["a"] = "b" },
-        };
-        PatchOperation[] patch =
-        [
-            new("add", "/spec/accessModes", new PatchValue.TextList(["ReadWriteMany"])),
-            new("add", "/spec/storageClassName", new PatchValue.Text("efs-sc")),
-            new("add", "/metadata/annotations/rwx-guard.io~1mutated", new PatchValue.Text("record")),
-        ];
-
-        var stored = PolicyAudit.Admit(claim, patch);
-
-        Assert.Equal((M.ReadWriteMany, "efs-sc", "record", "b"),
-            (stored.SpecModes, stored.StorageClassName, stored.Annotations["rwx-guard.io/mutated"], stored.Annotations["a"]));
-        Assert.Equal("fresh", PolicyAudit.Admit(Claim("c", M.ReadWriteOnce),
-            [new("add", "/metadata/annotations", new PatchValue.TextMap(new Dictionary<string, string> { ["rwx-guard.io/mutated"] = "fresh" }))]).Annotations["rwx-guard.io/mutated"]);
     }
 
     [Fact]

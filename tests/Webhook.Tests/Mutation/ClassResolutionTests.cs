@@ -136,7 +136,7 @@ public sealed class ClassResolutionTests
         var options = new MutationOptions { StorageClass = "efs-sc", OnNoRwxClass = RuleAction.Deny };
         var result = Policy.EvaluateCreate(ClaimJson.Info(json), View("no-rwx.json"), options, Enforce);
 
-        Assert.Empty(result.Patch);
+        Assert.Null(result.Admitted);
         Assert.Equal([Rules.StorageClassNotFound, Rules.NoRwxClass], result.Findings.Select(f => f.Rule));
         var denial = Assert.Single(result.Findings, f => f.Kind == FindingKind.Violation);
         Assert.Contains("the configured class does not exist", denial.Message);

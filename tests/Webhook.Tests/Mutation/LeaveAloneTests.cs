@@ -15,8 +15,8 @@ public sealed class LeaveAloneTests
 
     private static void AssertNoPatch(PolicyResult result, EnforcementMode mode = EnforcementMode.Enforce)
     {
-        Assert.Empty(result.Patch);
-        var response = AdmissionDecision.From("uid", result, mode, mutating: true);
+        Assert.Null(result.Admitted);
+        var response = AdmissionDecision.From("uid", Verdict.Of(result), mode);
         Assert.Null(response.Patch);
         Assert.Null(response.PatchType);
     }
@@ -76,7 +76,7 @@ public sealed class LeaveAloneTests
         Assert.Equal(Rules.NoRwxClass, finding.Rule);
         Assert.Equal(FindingKind.Warning, finding.Kind);
         Assert.Equal("rwx-guard: claim anythingllm-storage-claim left RWO: no RWX StorageClass; set Mutation:StorageClass", finding.Warning);
-        var response = AdmissionDecision.From("uid", result, EnforcementMode.Enforce, mutating: true);
+        var response = AdmissionDecision.From("uid", Verdict.Of(result), EnforcementMode.Enforce);
         Assert.True(response.Allowed);
     }
 
@@ -87,7 +87,7 @@ public sealed class LeaveAloneTests
         var result = Policy.EvaluateCreate(ClaimJson.Info(ClaimJson.AnythingLlm()), View("no-rwx.json"), options, new PolicyOptions());
 
         AssertNoPatch(result);
-        var response = AdmissionDecision.From("uid", result, EnforcementMode.Enforce, mutating: true);
+        var response = AdmissionDecision.From("uid", Verdict.Of(result), EnforcementMode.Enforce);
         Assert.False(response.Allowed);
         Assert.Equal(403, response.Status!.Code);
         var message = response.Status.Message!;
@@ -98,7 +98,7 @@ public sealed class LeaveAloneTests
         Assert.Contains("so rwx-guard refuses it (Mutation:OnNoRwxClass: Deny)", message);
 
         // The enforcement mode still rules: in warn mode the same finding is a warning.
-        var warned = AdmissionDecision.From("uid", result, EnforcementMode.Warn, mutating: true);
+        var warned = AdmissionDecision.From("uid", Verdict.Of(result), EnforcementMode.Warn);
         Assert.True(warned.Allowed);
         Assert.Contains(warned.Warnings!, w => w.Contains("no RWX StorageClass"));
     }

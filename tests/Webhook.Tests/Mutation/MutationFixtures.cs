@@ -92,7 +92,7 @@ public static class ClaimJson
     /// </summary>
     public static V1PersistentVolumeClaim Apply(JsonObject original, PolicyResult result)
     {
-        var response = AdmissionDecision.From("uid", result, EnforcementMode.Warn, mutating: true);
+        var response = AdmissionDecision.From("uid", Verdict.Of(Info(original), result), EnforcementMode.Warn);
         Assert.Equal("JSONPatch", response.PatchType);
         return Apply(original, response.Patch!);
     }

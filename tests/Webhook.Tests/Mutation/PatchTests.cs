@@ -17,7 +17,7 @@ public sealed class PatchTests
     [InlineData("~1", "~01")]
     [InlineData("plain", "plain")]
     public void Pointer_tokens_escape_tilde_before_slash(string token, string escaped) =>
-        Assert.Equal(escaped, JsonPointer.Escape(token));
+        Assert.Equal(escaped, RwxGuard.Admission.ClaimPatch.Escape(token));
 
     [Fact]
     public void Annotation_is_added_next_to_existing_ones_under_its_real_key()
@@ -103,8 +103,8 @@ public sealed class PatchTests
         var json = ClaimJson.AnythingLlm(storageClass: storageClass, modes: modes);
 
         var first = Policy.EvaluateCreate(ClaimJson.Info(json), view, options, new PolicyOptions());
-        Assert.NotEmpty(first.Patch);
-        var patchedJson = ClaimJson.ApplyToJson(json, Base64(first));
+        Assert.NotNull(first.Admitted);
+        var patchedJson = ClaimJson.ApplyToJson(json, Base64(json, first));
         var patched = ClaimJson.Apply(json, first);
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
         if (namespaceClass is not null) Assert.Equal(namespaceClass, patched.Spec.StorageClassName);
@@ -114,6 +114,6 @@ public sealed class PatchTests
         Assert.Same(PolicyResult.Empty, second);
     }
 
-    private static string Base64(PolicyResult result) =>
-        RwxGuard.Admission.AdmissionDecision.From("uid", result, EnforcementMode.Warn, mutating: true).Patch!;
+    private static string Base64(JsonObject sent, PolicyResult result) =>
+        RwxGuard.Admission.AdmissionDecision.From("uid", RwxGuard.Admission.Verdict.Of(ClaimJson.Info(sent), result), EnforcementMode.Warn).Patch!;
 }

@@ -50,7 +50,7 @@ public sealed class DecisionLogTests
         }
         else
         {
-            Assert.StartsWith("INF RwxGuard.Admission.AdmissionPipeline[", line);
+            Assert.StartsWith("INF RwxGuard.Admission.DecisionRecorder[", line);
             Assert.Contains("kind=Deployment object=tzlil-tets/hn-rss-site operation=CREATE decision=denied rules=replicated-single-attach mode=enforce dryRun=False durationMs=", line);
         }
     }

@@ -2,7 +2,7 @@ using RwxGuard.Cluster;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
 
-namespace RwxGuard.Reporting;
+namespace RwxGuard.Evaluation;
 
 /// <summary>
 /// What an audit evaluates, looked up against an <see cref="IClusterView"/> that holds them and everything they refer to.

@@ -1,4 +1,4 @@
-namespace RwxGuard.Reporting;
+namespace RwxGuard.Evaluation;
 
 /// <summary>The outcome of one rule on one object: the wgpolicyk8s.io / openreports.io result enum.</summary>
 public enum AuditOutcome

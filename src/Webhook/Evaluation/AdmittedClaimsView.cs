@@ -2,7 +2,7 @@ using RwxGuard.Cluster;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
 
-namespace RwxGuard.Reporting;
+namespace RwxGuard.Evaluation;
 
 /// <summary>
 /// A view over another one in which claims being created look as the webhook would store them (mutated), and,

@@ -4,7 +4,7 @@ using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
 
-namespace RwxGuard.Reporting;
+namespace RwxGuard.Evaluation;
 
 /// <summary>
 /// Both policies over a set of objects, with no request in sight: what the <c>audit</c> CLI prints and what the
@@ -42,6 +42,10 @@ public static class PolicyAudit
     private static readonly ReplicatedWorkloadPolicy Validator = new();
     private static readonly ClaimMutationPolicy Mutator = new();
 
+    /// <summary>A failure in a namespace whose mode is enforce: the webhook would deny it.</summary>
+    public static bool WouldDeny(AuditResult result) =>
+        result.Result == AuditOutcome.Fail && result.Properties.GetValueOrDefault("mode") == EnforcementModes.Label(EnforcementMode.Enforce);
+
     /// <summary>Everything the view holds, as existing objects (the background audit).</summary>
     public static IReadOnlyList<AuditResult> Evaluate(IClusterView view, PolicyOptions policy, MutationOptions mutation) =>
         Evaluate(view, AuditSubjects.Existing(view), policy, mutation);
@@ -55,7 +59,14 @@ public static class PolicyAudit
         ArgumentNullException.ThrowIfNull(mutation);
 
         var results = new List<AuditResult>();
-        var mode = policy.Mode.ToString();
+        // The mode admission would use in each namespace (settings, namespace label, global), as reports must say.
+        var modes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string ModeOf(string @namespace)
+        {
+            if (!modes.TryGetValue(@namespace, out var label))
+                modes[@namespace] = label = EnforcementModes.Label(EnforcementModes.Resolve(policy, @namespace, view).Mode);
+            return label;
+        }
 
         // 1. The mutating webhook runs first: claims being created, as they would be stored.
         var admitted = new Dictionary<ObjectKey, ClaimInfo>();
@@ -64,7 +75,7 @@ public static class PolicyAudit
         {
             var claim = WithDefaultStorageClass(created, view);
             var result = Mutator.EvaluateCreate(claim, view, mutation, policy);
-            var stored = result.Patch.Count > 0 ? Admit(claim, result.Patch) : claim;
+            var stored = result.Admitted ?? claim;
             admitted[claim.Key] = stored;
             mutations.Add((claim, stored, result));
         }
@@ -76,12 +87,12 @@ public static class PolicyAudit
         foreach (var (claim, stored, mutationResult) in mutations)
         {
             var selectedBy = ClaimSelection.Match(claim, mutation.EffectiveSelectors);
-            var properties = ClaimProperties(stored, selectedBy, mode);
+            var properties = ClaimProperties(stored, selectedBy, ModeOf(claim.Namespace));
             var resource = Ref(claim);
             for (var i = 0; i < mutationResult.Findings.Count; i++)
             {
                 var finding = mutationResult.Findings[i];
-                if (i == 0 && mutationResult.Patch.Count > 0 && finding.Rule == Rules.ClaimMutated)
+                if (i == 0 && mutationResult.Admitted is not null && finding.Rule == Rules.ClaimMutated)
                 {
                     // The change itself (ClaimMutationPolicy puts it first): with rwx-guard installed the claim is fine.
                     properties["mutation"] = stored.Annotations.GetValueOrDefault(WellKnown.MutatedAnnotation, "");
@@ -89,7 +100,7 @@ public static class PolicyAudit
                         ? $"{AccessModeSet.Short(claim.SpecModes)}, no StorageClass"
                         : $"{AccessModeSet.Short(claim.SpecModes)} on {claim.StorageClassName}";
                     results.Add(Result(resource, finding, AuditOutcome.Pass, ClaimCategory, properties,
-                        $"mutation: would set ReadWriteMany on {ClaimPatch.FormatClass(stored.StorageClassName)} (was {was})"));
+                        $"mutation: would set ReadWriteMany on {MutationRecord.FormatClass(stored.StorageClassName)} (was {was})"));
                     continue;
                 }
                 var outcome = finding.Rule == Rules.ClaimLeftAlone && !stored.IsSingleAttach ? AuditOutcome.Pass : OutcomeOf(finding);
@@ -99,8 +110,8 @@ public static class PolicyAudit
             {
                 results.Add(Pass(resource, Rules.ClaimMutated, ClaimCategory, properties,
                     $"PersistentVolumeClaim {claim.Key} (selected by {selectedBy}) is already " +
-                    $"{AccessModeSet.Format(stored.SpecModes)} on StorageClass {ClaimPatch.FormatClass(stored.StorageClassName)}.",
-                    $"claim {claim.Name} is already {AccessModeSet.Short(stored.SpecModes)} on {ClaimPatch.FormatClass(stored.StorageClassName)}"));
+                    $"{AccessModeSet.Format(stored.SpecModes)} on StorageClass {MutationRecord.FormatClass(stored.StorageClassName)}.",
+                    $"claim {claim.Name} is already {AccessModeSet.Short(stored.SpecModes)} on {MutationRecord.FormatClass(stored.StorageClassName)}"));
             }
 
             foreach (var finding in Validator.EvaluateClaimCreate(stored, claimCreateView, policy).Findings)
@@ -111,7 +122,7 @@ public static class PolicyAudit
         foreach (var claim in subjects.ExistingClaims)
         {
             if (ClaimSelection.Match(claim, mutation.EffectiveSelectors) is not { } selectedBy) continue;
-            results.Add(ExistingClaim(claim, selectedBy, mode));
+            results.Add(ExistingClaim(claim, selectedBy, ModeOf(claim.Namespace)));
         }
 
         // 4. Workloads, against the claims as admitted.
@@ -122,7 +133,7 @@ public static class PolicyAudit
             var claims = DescribeClaims(workload.Namespace, workload.Template.ClaimNames, admittedView);
             var properties = new Dictionary<string, string>
             {
-                ["mode"] = mode,
+                ["mode"] = ModeOf(workload.Namespace),
                 ["replicas"] = source.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["claims"] = claims,
             };
@@ -145,7 +156,7 @@ public static class PolicyAudit
             if (findings.Count == 0 && target.Value is not { Template.ClaimNames.Count: > 0 }) continue;
             var properties = new Dictionary<string, string>
             {
-                ["mode"] = mode,
+                ["mode"] = ModeOf(hpa.Namespace),
                 ["replicas"] = hpa.MaxReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["target"] = $"{hpa.TargetKind} {new ObjectKey(hpa.Namespace, hpa.TargetName)}",
             };
@@ -180,42 +191,7 @@ public static class PolicyAudit
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(view);
         if (claim.StorageClassName is not null || view.StorageClasses.Value is not { } classes) return claim;
-        var fallback = classes.Where(c => c.IsDefault).OrderBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
-        return fallback is null ? claim : claim with { StorageClassName = fallback.Name };
-    }
-
-    /// <summary>The claim as the API server would store it after the mutator's patch.</summary>
-    public static ClaimInfo Admit(ClaimInfo claim, IReadOnlyList<PatchOperation> patch)
-    {
-        ArgumentNullException.ThrowIfNull(claim);
-        ArgumentNullException.ThrowIfNull(patch);
-        var stored = claim;
-        foreach (var operation in patch)
-        {
-            if (operation.Op is not ("add" or "replace")) continue;
-            switch (operation.Path)
-            {
-                case "/spec/accessModes" when operation.Value is PatchValue.TextList modes:
-                    stored = stored with { SpecModes = AccessModeSet.Parse(modes.Values) };
-                    break;
-                case "/spec/storageClassName" when operation.Value is PatchValue.Text storageClass:
-                    stored = stored with { StorageClassName = storageClass.Value };
-                    break;
-                case "/metadata/annotations" when operation.Value is PatchValue.TextMap added:
-                    stored = stored with { Annotations = With(stored.Annotations, added.Entries.Select(a => (a.Key, a.Value))) };
-                    break;
-                default:
-                    const string prefix = "/metadata/annotations/";
-                    if (operation.Path.StartsWith(prefix, StringComparison.Ordinal) && operation.Value is PatchValue.Text value)
-                    {
-                        var key = operation.Path[prefix.Length..].Replace("~1", "/", StringComparison.Ordinal)
-                            .Replace("~0", "~", StringComparison.Ordinal);
-                        stored = stored with { Annotations = With(stored.Annotations, [(key, value.Value)]) };
-                    }
-                    break;
-            }
-        }
-        return stored;
+        return RwxStorageClasses.DefaultClass(classes) is { } fallback ? claim with { StorageClassName = fallback.Name } : claim;
     }
 
     private static AuditResult ExistingClaim(ClaimInfo claim, string selectedBy, string mode)
@@ -223,7 +199,7 @@ public static class PolicyAudit
         var properties = ClaimProperties(claim, selectedBy, mode);
         var modes = AccessModeSet.Format(claim.EffectiveModes);
         var shortModes = AccessModeSet.Short(claim.EffectiveModes);
-        var storageClass = ClaimPatch.FormatClass(claim.StorageClassName);
+        var storageClass = MutationRecord.FormatClass(claim.StorageClassName);
         if (!claim.IsSingleAttach)
         {
             return Pass(Ref(claim), Rules.ClaimMutated, ClaimCategory, properties,
@@ -252,7 +228,7 @@ public static class PolicyAudit
         {
             ["mode"] = mode,
             ["accessModes"] = AccessModeSet.Short(claim.EffectiveModes),
-            ["storageClass"] = ClaimPatch.FormatClass(claim.StorageClassName),
+            ["storageClass"] = MutationRecord.FormatClass(claim.StorageClassName),
         };
         if (selectedBy is not null) properties["selectedBy"] = selectedBy;
         return properties;
@@ -315,8 +291,7 @@ public static class PolicyAudit
         warning.StartsWith(Text.WarningPrefix, StringComparison.Ordinal) ? warning[Text.WarningPrefix.Length..] : warning;
 
     /// <summary>One line under <see cref="Text.MaxWarningLength"/> characters.</summary>
-    private static string Cut(string text) =>
-        text.Length < Text.MaxWarningLength ? text : string.Concat(text.AsSpan(0, Text.MaxWarningLength - 2), "…");
+    private static string Cut(string text) => Text.Cut(text, Text.MaxWarningLength - 1);
 
     private static ResourceRef Ref(WorkloadInfo workload) =>
         new("apps/v1", workload.Kind.ToString(), workload.Namespace, workload.Name, workload.Uid);
@@ -327,11 +302,4 @@ public static class PolicyAudit
     private static ResourceRef Ref(HpaInfo hpa) =>
         new("autoscaling/v2", "HorizontalPodAutoscaler", hpa.Namespace, hpa.Name, hpa.Uid);
 
-    private static IReadOnlyDictionary<string, string> With(IReadOnlyDictionary<string, string> map,
-        IEnumerable<(string Key, string Value)> entries)
-    {
-        var copy = new Dictionary<string, string>(map, StringComparer.Ordinal);
-        foreach (var (key, value) in entries) copy[key] = value;
-        return copy;
-    }
 }
