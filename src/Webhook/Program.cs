@@ -18,6 +18,3 @@ catch (SettingsException e)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
-
-/// <summary>Entry point type, visible to tests.</summary>
-public partial class Program;

@@ -15,7 +15,7 @@ namespace RwxGuard.Cluster;
 
 /// <summary>
 /// The cluster view fed by list-then-watch caches of PersistentVolumeClaims, Deployments, StatefulSets, ReplicaSets,
-/// HorizontalPodAutoscalers (autoscaling/v2) and StorageClasses in all namespaces. Lookups read in-memory dictionaries
+/// HorizontalPodAutoscalers (autoscaling/v2), StorageClasses and Namespaces (the table in the constructor). Lookups read in-memory dictionaries
 /// only; the network is touched by the background loops started with <see cref="StartAsync"/>.
 /// </summary>
 public sealed class ClusterView : IClusterView, IAsyncDisposable
@@ -30,9 +30,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     private readonly TimeSpan _staleAfter;
 
     private readonly InfoStore<ClaimInfo> _claims = new();
-    private readonly InfoStore<WorkloadInfo> _deployments = new();
-    private readonly InfoStore<WorkloadInfo> _statefulSets = new();
-    private readonly InfoStore<WorkloadInfo> _replicaSets = new();
+    private readonly Dictionary<WorkloadKind, InfoStore<WorkloadInfo>> _workloads =
+        Enum.GetValues<WorkloadKind>().ToDictionary(kind => kind, _ => new InfoStore<WorkloadInfo>());
     private readonly InfoStore<HpaInfo> _autoscalers = new();
     private readonly InfoStore<StorageClassInfo> _storageClasses = new();
     private readonly InfoStore<NamespaceInfo> _namespaces = new();
@@ -43,8 +42,6 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     private readonly ConcurrentDictionary<ObjectKey, ImmutableArray<WorkloadRef>> _claimIndex = new();
     private readonly ConcurrentDictionary<TargetKey, ImmutableArray<string>> _autoscalerIndex = new();
 
-    private readonly CacheHealth[] _health;
-    private readonly Func<LoopTimings, Func<CancellationToken, Task>>[] _loops;
     private readonly Lock _lifecycle = new();
     private CancellationTokenSource? _stop;
     private Task[] _running = [];
@@ -57,30 +54,38 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _staleAfter = TimeSpan.FromSeconds(options.StaleAfterSeconds);
 
-        var claims = Cache(ResourceClients.PersistentVolumeClaims(client), _claims, c => ModelMapping.ToClaim(c, Retention.Cached), null);
-        var deployments = Cache(ResourceClients.DeploymentClient(client), _deployments, d => ModelMapping.ToWorkload(d, Retention.Cached), OnWorkloadChanged);
-        var statefulSets = Cache(ResourceClients.StatefulSetClient(client), _statefulSets, s => ModelMapping.ToWorkload(s, Retention.Cached), OnWorkloadChanged);
-        var replicaSets = Cache(ResourceClients.ReplicaSetClient(client), _replicaSets, r => ModelMapping.ToWorkload(r, Retention.Cached), OnWorkloadChanged);
-        var autoscalers = Cache(ResourceClients.AutoscalerClient(client), _autoscalers, h => ModelMapping.ToHpa(h, Retention.Cached), OnAutoscalerChanged);
-        var storageClasses = Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass, null,
-            () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]);
-
-        var namespaces = Cache(ResourceClients.NamespaceClient(client), _namespaces, n => ModelMapping.ToNamespace(n, Retention.Cached), null);
-
-        var caches = new[] { claims, deployments, statefulSets, replicaSets, autoscalers, storageClasses, namespaces };
-        _health = [.. caches.Select(c => c.Health)];
-        _loops = [.. caches.Select(c => c.Loop)];
+        // The one table of what is watched: each entry lists and watches one resource into one store.
+        _caches =
+        [
+            Cache(ResourceClients.PersistentVolumeClaims(client), _claims, c => ModelMapping.ToClaim(c, Retention.Cached)),
+            Cache(ResourceClients.DeploymentClient(client), _workloads[WorkloadKind.Deployment],
+                d => ModelMapping.ToWorkload(d, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.StatefulSetClient(client), _workloads[WorkloadKind.StatefulSet],
+                s => ModelMapping.ToWorkload(s, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.ReplicaSetClient(client), _workloads[WorkloadKind.ReplicaSet],
+                r => ModelMapping.ToWorkload(r, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.AutoscalerClient(client), _autoscalers, h => ModelMapping.ToHpa(h, Retention.Cached), OnAutoscalerChanged),
+            Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass,
+                afterChange: () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]),
+            Cache(ResourceClients.NamespaceClient(client), _namespaces, n => ModelMapping.ToNamespace(n, Retention.Cached)),
+        ];
     }
 
-    private (CacheHealth Health, Func<LoopTimings, Func<CancellationToken, Task>> Loop) Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store,
-        Func<T, TInfo> map, Action<TInfo?, TInfo?>? changed, Action? afterChange = null)
+    /// <summary>One watched resource: its health, how many records it holds, and its list-then-watch loop.</summary>
+    private sealed record CachedResource(CacheHealth Health, Func<int> Count, Func<LoopTimings, Func<CancellationToken, Task>> Loop);
+
+    private readonly CachedResource[] _caches;
+
+    private CachedResource Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store, Func<T, TInfo> map,
+        Action<TInfo?, TInfo?>? changed = null, Action? afterChange = null)
         where T : IKubernetesObject<V1ObjectMeta>
         where TInfo : class
     {
         Interlocked.Increment(ref _unsynced);
         var health = new CacheHealth(resource.Resource, CacheSynced);
         var sink = new StoreSink<T, TInfo>(resource.Resource, store, map, changed ?? ((_, _) => { }), afterChange, _logger);
-        return (health, timings => new ListWatchLoop<T>(resource, sink, health, _options, timings, _time, _logger).RunAsync);
+        return new CachedResource(health, () => store.Count,
+            timings => new ListWatchLoop<T>(resource, sink, health, _options, timings, _time, _logger).RunAsync);
     }
 
     private int _unsynced;
@@ -94,9 +99,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     /// <summary>Request timeouts and the short-watch threshold; set before <see cref="StartAsync"/> (tests shorten them).</summary>
     internal LoopTimings Timings { get; init; } = LoopTimings.Default;
 
-    // ---- lifecycle ----------------------------------------------------------------------------------------------
 
-    /// <summary>Starts the six list-then-watch loops in the background and returns at once.</summary>
+    /// <summary>Starts the list-then-watch loops in the background and returns at once.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         lock (_lifecycle)
@@ -104,8 +108,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
             if (_stop is not null) throw new InvalidOperationException("the cluster view is already started");
             _stop = new CancellationTokenSource();
             var stop = _stop.Token;
-            _running = [.. _loops.Zip(_health).Select(pair =>
-                Task.Run(() => GuardAsync(pair.First(Timings), pair.Second.Resource, stop), CancellationToken.None))];
+            _running = [.. _caches.Select(cache =>
+                Task.Run(() => GuardAsync(cache.Loop(Timings), cache.Health.Resource, stop), CancellationToken.None))];
         }
         return Task.CompletedTask;
     }
@@ -168,7 +172,6 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         }
     }
 
-    // ---- readiness ----------------------------------------------------------------------------------------------
 
     /// <summary>Every cache has completed its first list and none has been failing for longer than StaleAfterSeconds.</summary>
     public bool IsReady
@@ -176,8 +179,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         get
         {
             var now = _time.GetUtcNow();
-            foreach (var health in _health)
-                if (!health.Synced || health.IsStale(now, _staleAfter)) return false;
+            foreach (var cache in _caches)
+                if (!cache.Health.Synced || cache.Health.IsStale(now, _staleAfter)) return false;
             return true;
         }
     }
@@ -190,7 +193,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
             var notSynced = new List<string>();
             var stale = new List<string>();
             var reconnecting = new List<string>();
-            foreach (var health in _health)
+            foreach (var health in _caches.Select(c => c.Health))
             {
                 var since = health.FailingSince;
                 if (!health.Synced)
@@ -205,7 +208,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
             var detail = new StringBuilder();
             if (ready)
             {
-                detail.Append("synced: ").AppendJoin(", ", _health.Select(h => $"{h.Resource} {CountOf(h.Resource)}"));
+                detail.Append("synced: ").AppendJoin(", ", _caches.Select(c => $"{c.Health.Resource} {c.Count()}"));
                 if (reconnecting.Count > 0) detail.Append("; reconnecting: ").AppendJoin("; ", reconnecting);
             }
             else
@@ -225,20 +228,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         string.Create(CultureInfo.InvariantCulture, $"{since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({Math.Max(0, (now - since).TotalSeconds):0.#} s ago)");
 
     /// <summary>Counters for telemetry: objects per kind, lists, relists, watch restarts, failures.</summary>
-    public ClusterViewStats GetStats() => new(IsReady, [.. _health.Select(h => h.Snapshot(CountOf(h.Resource)))]);
-
-    private int CountOf(string resource) => resource switch
-    {
-        ResourceClients.Claims => _claims.Count,
-        ResourceClients.Deployments => _deployments.Count,
-        ResourceClients.StatefulSets => _statefulSets.Count,
-        ResourceClients.ReplicaSets => _replicaSets.Count,
-        ResourceClients.Autoscalers => _autoscalers.Count,
-        ResourceClients.StorageClasses => _storageClasses.Count,
-        _ => 0,
-    };
-
-    // ---- lookups (memory only) ----------------------------------------------------------------------------------
+    public ClusterViewStats GetStats() => new(IsReady, [.. _caches.Select(c => c.Health.Snapshot(c.Count()))]);
 
     public Lookup<NamespaceInfo> GetNamespace(string name)
     {
@@ -286,21 +276,13 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
         IsReady ? Lookup<IReadOnlyList<StorageClassInfo>>.Found(_storageClassList) : Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable;
 
     /// <summary>Every cached workload of the three kinds (for the background reporter); empty while not ready.</summary>
-    public IReadOnlyList<WorkloadInfo> ListWorkloads() =>
-        IsReady ? [.. _deployments.Values(), .. _statefulSets.Values(), .. _replicaSets.Values()] : [];
+    public IReadOnlyList<WorkloadInfo> ListWorkloads() => IsReady ? [.. _workloads.Values.SelectMany(store => store.Values())] : [];
 
     /// <summary>Every cached claim (for the background reporter); empty while not ready.</summary>
     public IReadOnlyList<ClaimInfo> ListClaims() => IsReady ? _claims.Values() : [];
 
-    private InfoStore<WorkloadInfo> Workloads(WorkloadKind kind) => kind switch
-    {
-        WorkloadKind.Deployment => _deployments,
-        WorkloadKind.StatefulSet => _statefulSets,
-        WorkloadKind.ReplicaSet => _replicaSets,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    private InfoStore<WorkloadInfo> Workloads(WorkloadKind kind) => _workloads[kind];
 
-    // ---- index maintenance (called by the loops) ----------------------------------------------------------------
 
     private void OnWorkloadChanged(WorkloadInfo? old, WorkloadInfo? current)
     {

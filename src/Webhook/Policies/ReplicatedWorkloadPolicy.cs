@@ -3,7 +3,7 @@ using RwxGuard.Domain;
 namespace RwxGuard.Policies;
 
 /// <summary>
-/// Policy 1: no replicated workload on a single-attach claim. One method per entry point of PRODUCT.md; each is pure:
+/// Policy 1: no replicated workload on a single-attach claim. One method per entry point (README, "What it enforces"); each is pure:
 /// the object(s) being admitted, an in-memory view of the cluster and the settings in, findings out.
 /// </summary>
 public sealed class ReplicatedWorkloadPolicy
@@ -14,25 +14,13 @@ public sealed class ReplicatedWorkloadPolicy
         if (workload.Template.ClaimNames.Count == 0 || IsDeploymentReplicaSet(workload)) return PolicyResult.Empty;
 
         var source = ReplicasOf(workload, view, options);
-        var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
         var findings = new List<Finding>();
-
         if (source.Replicas > 1)
-        {
-            AddLookupFindings(findings, workload.ToString(), source, scan, view, options);
-            if (scan.SingleAttach.Count > 0)
-            {
-                var worse = old is null || !DoesNotWorsen(old, source, scan, view, options);
-                findings.Add(worse
-                    ? Violation(workload.ToString(), source, scan.SingleAttach)
-                    : ExistingViolation(workload.ToString(), source, scan.SingleAttach));
-            }
-            else
-            {
-                AddSqliteFinding(findings, workload.ToString(), workload.Template, source, scan, options);
-            }
-        }
-        else if (SurgePods(workload) is { } surge && scan.SingleAttach.Count > 0)
+            return Check(findings, workload.ToString(), source, workload, scan => old is null || !DoesNotWorsen(old, source, scan, view, options),
+                view, options);
+
+        var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
+        if (SurgePods(workload) is { } surge && scan.SingleAttach.Count > 0)
         {
             Finding.Add(findings, options.RollingUpdateSurge, Rules.RollingUpdateSurge,
                 $"{workload} runs 1 replica with strategy RollingUpdate (maxSurge {surge}) on single-attach " +
@@ -52,26 +40,13 @@ public sealed class ReplicatedWorkloadPolicy
         var findings = new List<Finding>();
         var what = $"{scale.TargetKind} {new ObjectKey(scale.Namespace, scale.Name)}";
         var parent = view.GetWorkload(scale.TargetKind, scale.Namespace, scale.Name);
-        if (!FoundOrReport(parent, findings, what, ReplicaSource.Scale(scale.Replicas), view, options, out var workload))
+        var source = ReplicaSource.Scale(scale.Replicas);
+        if (!FoundOrReport(parent, findings, what, source, view, options, out var workload))
             return PolicyResult.Of(findings);
         if (workload.Template.ClaimNames.Count == 0) return PolicyResult.Empty;
 
-        var source = ReplicaSource.Scale(scale.Replicas);
-        var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
-        AddLookupFindings(findings, what, source, scan, view, options);
-        if (scan.SingleAttach.Count > 0)
-        {
-            // The template cannot change through /scale, so "not worse" is simply "not more replicas".
-            var worse = old is null || scale.Replicas > old.Replicas;
-            findings.Add(worse
-                ? Violation(what, source, scan.SingleAttach)
-                : ExistingViolation(what, source, scan.SingleAttach));
-        }
-        else
-        {
-            AddSqliteFinding(findings, what, workload.Template, source, scan, options);
-        }
-        return PolicyResult.Of(findings);
+        // The template cannot change through /scale, so "not worse" is simply "not more replicas".
+        return Check(findings, what, source, workload, _ => old is null || scale.Replicas > old.Replicas, view, options);
     }
 
     /// <summary>HorizontalPodAutoscaler CREATE or UPDATE: maxReplicas against the target's pod template.</summary>
@@ -87,21 +62,9 @@ public sealed class ReplicatedWorkloadPolicy
             return PolicyResult.Of(findings);
         if (workload.Template.ClaimNames.Count == 0) return PolicyResult.Empty;
 
-        var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
-        AddLookupFindings(findings, what, source, scan, view, options);
-        if (scan.SingleAttach.Count > 0)
-        {
-            var worse = old is null || old.Target != hpa.Target || old.TargetName != hpa.TargetName
-                        || hpa.MaxReplicas > old.MaxReplicas;
-            findings.Add(worse
-                ? Violation(what, source, scan.SingleAttach)
-                : ExistingViolation(what, source, scan.SingleAttach));
-        }
-        else
-        {
-            AddSqliteFinding(findings, what, workload.Template, source, scan, options);
-        }
-        return PolicyResult.Of(findings);
+        return Check(findings, what, source, workload,
+            _ => old is null || old.Target != hpa.Target || old.TargetName != hpa.TargetName || hpa.MaxReplicas > old.MaxReplicas,
+            view, options);
     }
 
     /// <summary>
@@ -139,6 +102,23 @@ public sealed class ReplicatedWorkloadPolicy
             $"({Text.RwxClasses}), or scale the workloads to 1 replica first.",
             Text.Warning($"claim {claim.Name} ({AccessModeSet.Short(claim.EffectiveModes)}) is mounted by " +
                          $"{replicated[0].Workload} with {replicated[0].Source.Replicas} replicas")));
+        return PolicyResult.Of(findings);
+    }
+
+    /// <summary>
+    /// The check every entry point shares once it knows the replica count: claims the view cannot resolve are said,
+    /// single-attach claims are a violation (or, when <paramref name="worsens"/> says the request adds nothing, an
+    /// existing one), and replicated AnythingLLM on shared claims gets its own warnings.
+    /// </summary>
+    private static PolicyResult Check(List<Finding> findings, string what, ReplicaSource source, WorkloadInfo workload,
+        Func<ClaimScan, bool> worsens, IClusterView view, PolicyOptions options)
+    {
+        var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
+        AddLookupFindings(findings, what, source, scan, view, options);
+        if (scan.SingleAttach.Count > 0)
+            findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach) : ExistingViolation(what, source, scan.SingleAttach));
+        else
+            AddSqliteFinding(findings, what, workload.Template, source, scan, options);
         return PolicyResult.Of(findings);
     }
 

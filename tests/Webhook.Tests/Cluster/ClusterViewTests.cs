@@ -368,6 +368,36 @@ public sealed class ClusterViewTests
         await Poll.UntilAsync(() => h.Api.WatchRequests(Claims).Any(r => Param(r, "resourceVersion") == "300"), "a watch from the list's resourceVersion");
     }
 
+    /// <summary>Every cache is counted, namespaces included (they once reported 0 objects whatever the cluster held).</summary>
+    [Fact]
+    public async Task Namespaces_are_cached_with_their_labels_and_counted()
+    {
+        await using var h = new ViewHarness();
+        static string Ns(string name, string rv, params (string Key, string Value)[] labels) => new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = name, ["uid"] = $"uid-{name}", ["resourceVersion"] = rv,
+                ["labels"] = new System.Text.Json.Nodes.JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (System.Text.Json.Nodes.JsonNode?)l.Value))),
+            },
+            ["status"] = new System.Text.Json.Nodes.JsonObject { ["phase"] = "Active" },
+        }.ToJsonString();
+        h.Api.OnList(ApiResource.Namespaces, Ok(Json.List(ApiResource.Namespaces, "12",
+            Ns("ai", "11", ("rwx-guard.io/mode", "warn"), ("kubernetes.io/metadata.name", "ai")),
+            Ns("kube-system", "12", ("kubernetes.io/metadata.name", "kube-system")))));
+        var view = h.Start();
+        await h.UntilReadyAsync();
+
+        var ai = view.GetNamespace("ai");
+        Assert.Equal(LookupOutcome.Found, ai.Outcome);
+        Assert.Equal("warn", ai.Value!.Labels["rwx-guard.io/mode"]);
+        Assert.Equal(LookupOutcome.NotFound, view.GetNamespace("team-b").Outcome);
+        Assert.Equal(2, h.Stats("namespaces").Objects);
+        Assert.Contains("namespaces 2", view.Status.Detail);
+    }
+
     [Fact]
     public async Task Autoscaler_index_and_storage_classes()
     {

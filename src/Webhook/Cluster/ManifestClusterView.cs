@@ -1,8 +1,6 @@
-using RwxGuard.Cluster;
-using RwxGuard.Policies;
 using RwxGuard.Domain;
 
-namespace RwxGuard.Audit;
+namespace RwxGuard.Cluster;
 
 /// <summary>
 /// The objects read from manifests as a cluster view: synced, not offline, and whatever the manifests do not contain is
