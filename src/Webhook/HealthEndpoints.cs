@@ -1,23 +1,28 @@
+using RwxGuard.Options;
 using RwxGuard.Cluster;
 using RwxGuard.Tls;
 using RwxGuard.Domain;
 
 namespace RwxGuard;
 
-/// <summary>/healthz (the process answers) and /readyz (certificate loaded and cluster view synced).</summary>
+/// <summary>/healthz (the process answers) and /readyz (certificate loaded, cluster view synced; settings file reported).</summary>
 public static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, ShutdownCoordinator shutdown) =>
+        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, ShutdownCoordinator shutdown, SettingsReloader settings) =>
         {
             // kube-apiserver style: one [+]/[-] line per check, "readyz check passed" when all pass.
+            var status = settings.Status;
             var checks = new (string Name, bool Ok, string Detail)[]
             {
                 ("serving-certificate", certificate.IsLoaded, certificate.Source),
                 ("cluster-view", view.Status.Ready, view.Status.Detail),
                 ("shutdown", !shutdown.IsStopping, shutdown.IsStopping ? "shutting down" : "running"),
+                // Reported, never failing: a rejected settings file leaves the last good settings serving, and taking
+                // every replica out of service over a typo would be worse.
+                ("settings", true, status.Accepted ? status.Detail : "file on disk rejected: " + status.Detail),
             };
             var ok = checks.All(c => c.Ok);
             var lines = string.Concat(checks.Select(c => $"[{(c.Ok ? "+" : "-")}]{c.Name} {(c.Ok ? "ok" : "failed")}: {c.Detail}\n"));

@@ -17,7 +17,7 @@ public static class WebhookHost
         Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        SettingsLoader.AddWebhookSources(builder.Configuration, args);
+        var settingsFile = SettingsLoader.AddWebhookSources(builder.Configuration, args);
         configure?.Invoke(builder);
         SettingsLoader.ValidateAll(builder.Configuration);
 
@@ -28,6 +28,9 @@ public static class WebhookHost
         builder.Services.AddLiveSettings(builder.Configuration, PolicyOptions.Section, new PolicyOptionsValidator());
         builder.Services.AddLiveSettings(builder.Configuration, MutationOptions.Section, new MutationOptionsValidator());
         builder.Services.AddLiveSettings(builder.Configuration, ReportingOptions.Section, new ReportingOptionsValidator());
+        builder.Services.AddSingleton(sp => new SettingsReloader(settingsFile, builder.Configuration, sp.GetServices<ISettingsSection>(),
+            server, sp.GetRequiredService<WebhookMetrics>(), sp.GetRequiredService<ILogger<SettingsReloader>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SettingsReloader>());
         builder.Services.AddSingleton<IReportSource, PolicyReportSource>();
         builder.Services.AddSingleton<ReporterService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReporterService>());

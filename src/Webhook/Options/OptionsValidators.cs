@@ -18,6 +18,7 @@ public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
         RuleFor(o => o.MaxRequestBodyBytes).InclusiveBetween(64 * 1024, 64L * 1024 * 1024)
             .OverridePropertyName("Server:MaxRequestBodyBytes");
         RuleFor(o => o.CertificatePollSeconds).InclusiveBetween(1, 3600).OverridePropertyName("Server:CertificatePollSeconds");
+        RuleFor(o => o.SettingsPollSeconds).InclusiveBetween(1, 3600).OverridePropertyName("Server:SettingsPollSeconds");
         RuleFor(o => o.TlsPrivateKeyFile).NotEmpty()
             .When(o => !string.IsNullOrEmpty(o.TlsCertFile))
             .WithMessage("is required when Server:TlsCertFile (--tls-cert-file) is set")

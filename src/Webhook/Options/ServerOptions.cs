@@ -21,6 +21,9 @@ public sealed class ServerOptions
     public string? DevelopmentCaFile { get; set; }
     /// <summary>How often the certificate files are re-read even without a file event (kubelet symlink swaps).</summary>
     public int CertificatePollSeconds { get; set; } = 10;
+    /// <summary>How often the settings file (--config) is re-read even without a file event: a mounted ConfigMap is
+    /// updated by a symlink swap that a watch on the file never sees.</summary>
+    public int SettingsPollSeconds { get; set; } = 10;
     /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>
     public int MetricsPort { get; set; } = 9090;
     /// <summary>After SIGTERM: seconds of not-ready-but-serving before Kestrel stops accepting connections.</summary>

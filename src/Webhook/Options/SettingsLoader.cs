@@ -1,5 +1,4 @@
 using FluentValidation;
-using Microsoft.Extensions.Options;
 using RwxGuard.Policies;
 
 namespace RwxGuard.Options;
@@ -30,24 +29,44 @@ public static class SettingsLoader
         ["--client-ca-file"] = "Server:ClientCaFile",
     };
 
-    /// <summary>Adds the settings file (from --config or RWXGUARD_CONFIG) and the flags, flags last so they win.</summary>
-    public static void AddWebhookSources(IConfigurationManager configuration, string[] args)
+    /// <summary>
+    /// Adds the settings file (from --config or RWXGUARD_CONFIG) and the flags, flags last so they win. Returns the
+    /// settings file's source, which <see cref="SettingsReloader"/> follows; null when there is no settings file.
+    /// </summary>
+    public static SettingsFileSource? AddWebhookSources(IConfigurationManager configuration, string[] args)
     {
         var flags = new ConfigurationBuilder().AddCommandLine(args, FlagMappings.ToDictionary()).Build();
         var file = flags["Config"] ?? configuration["RWXGUARD_CONFIG"];
+        SettingsFileSource? source = null;
         if (!string.IsNullOrEmpty(file))
         {
             if (!File.Exists(file))
                 throw new SettingsException([$"--config: settings file '{file}' does not exist"]);
-            // reloadOnChange: a mounted ConfigMap update reaches the running process (IOptionsMonitor).
-            configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: true);
+            source = new SettingsFileSource(file);
+            configuration.Add(source);
         }
         configuration.AddCommandLine(args, FlagMappings.ToDictionary());
+        return source;
     }
+
+    /// <summary>Every key of a section and its value, as the configuration has them now.</summary>
+    public static IReadOnlyDictionary<string, string?> Snapshot(IConfiguration configuration, string section) =>
+        configuration.GetSection(section).AsEnumerable(makePathsRelative: false)
+            .Where(p => p.Value is not null)
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>"Policy:Mode: Enforce -> Warn" for every key added, removed or changed, in key order.</summary>
+    public static IReadOnlyList<string> Changes(IReadOnlyDictionary<string, string?> before, IReadOnlyDictionary<string, string?> after) =>
+        before.Keys.Union(after.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(key => before.GetValueOrDefault(key) != after.GetValueOrDefault(key))
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .Select(key => $"{key}: {before.GetValueOrDefault(key) ?? "(unset)"} -> {after.GetValueOrDefault(key) ?? "(unset)"}")
+            .ToList();
 
     /// <summary>Binds a section and validates it; throws <see cref="SettingsException"/> naming every bad key.</summary>
     public static T Bind<T>(IConfiguration configuration, string section, IValidator<T> validator) where T : class, new()
     {
+        if (NotANamedValue(configuration, section, typeof(T)) is { Count: > 0 } misnamed) throw new SettingsException(misnamed);
         var value = new T();
         try
         {
@@ -62,6 +81,26 @@ public static class SettingsLoader
         if (!result.IsValid)
             throw new SettingsException(result.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}").ToList());
         return value;
+    }
+
+    /// <summary>
+    /// The binder takes "2" or "Enforce, Audit" for an enum (a number, or flags) and means something nobody wrote:
+    /// an enum setting must be one of its names.
+    /// </summary>
+    private static List<string> NotANamedValue(IConfiguration configuration, string section, Type type)
+    {
+        var errors = new List<string>();
+        foreach (var property in type.GetProperties())
+        {
+            var enumType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (!enumType.IsEnum) continue;
+            var key = $"{section}:{property.Name}";
+            if (configuration[key] is not { } raw) continue;
+            var names = Enum.GetNames(enumType);
+            if (!names.Contains(raw.Trim(), StringComparer.OrdinalIgnoreCase))
+                errors.Add($"{key}: '{raw}' is not one of {string.Join(", ", names)}");
+        }
+        return errors;
     }
 
     /// <summary>Every section, validated together so one start reports every mistake.</summary>
@@ -79,26 +118,6 @@ public static class SettingsLoader
         {
             try { bind(); }
             catch (SettingsException e) { errors.AddRange(e.Errors); }
-        }
-    }
-
-    /// <summary>Options pattern registration with the same validators, so reloads are validated too.</summary>
-    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration,
-        string section, IValidator<T> validator) where T : class
-    {
-        services.AddOptions<T>().Bind(configuration.GetSection(section));
-        services.AddSingleton<IValidateOptions<T>>(new FluentOptionsValidator<T>(validator));
-        return services;
-    }
-
-    private sealed class FluentOptionsValidator<T>(IValidator<T> validator) : IValidateOptions<T> where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var result = validator.Validate(options);
-            return result.IsValid
-                ? ValidateOptionsResult.Success
-                : ValidateOptionsResult.Fail(result.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}"));
         }
     }
 }

@@ -33,8 +33,18 @@ public static class EnforcementModes
         return new(options.Mode, FromSettings);
     }
 
-    public static bool TryParse(string value, out EnforcementMode mode) =>
-        Enum.TryParse(value, ignoreCase: true, out mode) && Enum.IsDefined(mode);
+    /// <summary>One of the names, any case ("enforce", "Warn"); never a number or a list, which Enum.TryParse takes.</summary>
+    public static bool TryParse(string value, out EnforcementMode mode)
+    {
+        foreach (var candidate in Enum.GetValues<EnforcementMode>())
+        {
+            if (!candidate.ToString().Equals(value.Trim(), StringComparison.OrdinalIgnoreCase)) continue;
+            mode = candidate;
+            return true;
+        }
+        mode = default;
+        return false;
+    }
 
     public static string Label(EnforcementMode mode) => mode switch
     {

@@ -347,12 +347,12 @@ public sealed class MutateEndpointTests
 
             // An invalid edit is not applied: the last valid settings stay in force instead of failing every claim.
             File.WriteAllText(file, """{ "Mutation": { "StorageClass": "Not_A_Class" } }""");
-            var settings = webhook.Services.GetRequiredService<RwxGuard.Options.LiveSettings<MutationOptions>>();
+            var reloader = webhook.Services.GetRequiredService<RwxGuard.Options.SettingsReloader>();
             deadline = DateTime.UtcNow.AddSeconds(20);
-            while (settings.Rejected == 0 && DateTime.UtcNow < deadline)
+            while (reloader.Status.Accepted && DateTime.UtcNow < deadline)
                 await Task.Delay(200, TestContext.Current.CancellationToken);
-            Assert.Equal(1, settings.Rejected); // the edit was read, and refused
-            Assert.Equal("azurefile-csi-premium", settings.Current.StorageClass);
+            Assert.Contains("Mutation:StorageClass", reloader.Status.Detail); // the edit was read, and refused
+            Assert.Equal("azurefile-csi-premium", webhook.Services.GetRequiredService<RwxGuard.Options.LiveSettings<MutationOptions>>().Current.StorageClass);
             Assert.Equal("azurefile-csi-premium", await ClassAfterPatch());
         }
         finally

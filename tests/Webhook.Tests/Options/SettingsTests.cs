@@ -21,6 +21,14 @@ public sealed class SettingsTests
     [InlineData("Policy:Mode", "Block", "Policy:Mode")]
     [InlineData("Policy:OnClaimNotFound", "maybe", "Policy:OnClaimNotFound")]
     [InlineData("Server:Port", "eighty", "Server:Port")]
+    // The binder reads a number or a flags list into an enum; nobody means Audit by "2" or by "Enforce, Audit".
+    [InlineData("Policy:Mode", "2", "Policy:Mode")]
+    [InlineData("Policy:Mode", "Enforce, Audit", "Policy:Mode")]
+    [InlineData("Policy:RollingUpdateSurge", "0", "Policy:RollingUpdateSurge")]
+    [InlineData("Policy:Namespaces:ai:Mode", "2", "Policy:Namespaces:ai:Mode")]
+    [InlineData("Reporting:Format", "1", "Reporting:Format")]
+    [InlineData("Mutation:OnNoRwxClass", "Warn,Deny", "Mutation:OnNoRwxClass")]
+    [InlineData("Server:SettingsPollSeconds", "0", "Server:SettingsPollSeconds")]
     public void Invalid_value_names_its_key(string key, string value, string named)
     {
         var error = StartWith([], new() { [key] = value });

@@ -68,8 +68,7 @@ public sealed class ReporterTests : IAsyncLifetime
             ["Reporting:RenewDeadlineSeconds"] = "1",
             ["Reporting:RetryPeriodSeconds"] = "0.2",
         }).Build();
-        var settings = new LiveSettings<ReportingOptions>(config, ReportingOptions.Section, new ReportingOptionsValidator(),
-            new RwxGuard.Telemetry.WebhookMetrics(new TestMeterFactory()), NullLogger<LiveSettings<ReportingOptions>>.Instance);
+        var settings = new LiveSettings<ReportingOptions>(config, ReportingOptions.Section, new ReportingOptionsValidator());
         return new ReporterService(services, source, settings, TimeProvider.System, NullLogger<ReporterService>.Instance);
     }
 
@@ -153,8 +152,8 @@ public sealed class ReporterTests : IAsyncLifetime
             var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
             var metrics = new RwxGuard.Telemetry.WebhookMetrics(new TestMeterFactory());
             var source = new PolicyReportSource(
-                new LiveSettings<PolicyOptions>(config, PolicyOptions.Section, new PolicyOptionsValidator(), metrics, NullLogger<LiveSettings<PolicyOptions>>.Instance),
-                new LiveSettings<MutationOptions>(config, MutationOptions.Section, new MutationOptionsValidator(), metrics, NullLogger<LiveSettings<MutationOptions>>.Instance));
+                new LiveSettings<PolicyOptions>(config, PolicyOptions.Section, new PolicyOptionsValidator()),
+                new LiveSettings<MutationOptions>(config, MutationOptions.Section, new MutationOptionsValidator()));
 
             var report = Assert.Single(source.Build(view, ReportKind.PolicyReport, DateTimeOffset.UnixEpoch));
             Assert.Equal("ai", report.Namespace);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RwxGuard.Tls;
+namespace RwxGuard.Options;
 
 /// <summary>
 /// Calls <c>check</c> when files may have changed: on any file-system event in the directories holding them (the
@@ -111,7 +111,7 @@ internal sealed class FileChangeMonitor : IDisposable
             catch (Exception e)
             {
                 // check handles its own failures; this is a last guard so that the loop never dies.
-                _logger.LogWarning(e, "checking {Directories} for certificate changes failed", string.Join(", ", _directories));
+                _logger.LogWarning(e, "checking {Directories} for changes failed", string.Join(", ", _directories));
             }
         }
     }
