@@ -21,7 +21,10 @@ public sealed class ServerOptions
     public string? DevelopmentCaFile { get; set; }
     /// <summary>How often the certificate files are re-read even without a file event (kubelet symlink swaps).</summary>
     public int CertificatePollSeconds { get; set; } = 10;
-    /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>
+    /// <summary>
+    /// Plain-HTTP port that serves only /metrics (Prometheus) and the probes /healthz and /readyz. -1 turns it off (not
+    /// allowed with <see cref="ClientCaFile"/>: the kubelet's probes need it); 0 picks a free port.
+    /// </summary>
     public int MetricsPort { get; set; } = 9090;
     /// <summary>After SIGTERM: seconds of not-ready-but-serving before Kestrel stops accepting connections.</summary>
     public double ShutdownDelaySeconds { get; set; } = 5;

@@ -76,6 +76,57 @@ public sealed class ClientCertificateTests
         Assert.Equal(HttpStatusCode.OK, await Get(webhook, good));
     }
 
+    [Fact]
+    public async Task With_a_client_CA_admission_needs_a_client_certificate_and_the_kubelet_probes_the_plain_port()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var clientCa = TestCertificates.Ca("apiserver client CA");
+        var caFile = dir.File("client-ca.crt");
+        CertificateAuthority.WritePem(caFile, clientCa);
+        var view = new FakeClusterView().Add(Objects.Claim("data", RwxGuard.Policies.AccessModes.ReadWriteOnce) with { Namespace = "tzlil-tets" });
+        await using var webhook = await RunningWebhook.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Server:ClientCaFile"] = caFile,
+            ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
+        }, services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(view));
+        var review = Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data");
+
+        // Admission over HTTPS: refused without a client certificate, decided with one from the client CA.
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(webhook, null, HttpMethod.Post, "/validate", review));
+        using var apiServer = TestCertificates.Client(clientCa);
+        var (status, body) = await Send(webhook, apiServer, HttpMethod.Post, "/validate", review);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var decision = System.Text.Json.Nodes.JsonNode.Parse(body)!["response"]!;
+        Assert.False(decision["allowed"]!.GetValue<bool>(), body); // really decided: RWO claim, 2 replicas
+        // HTTPS probes fail the same way the kubelet's would (it presents no certificate).
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(webhook, null, HttpMethod.Get, "/readyz", null));
+
+        // The kubelet's probes on the plain-HTTP port: no certificate needed, the real readiness.
+        Assert.NotNull(webhook.MetricsAddress);
+        using var kubelet = new HttpClient { BaseAddress = webhook.MetricsAddress };
+        Assert.Equal("ok\n", await kubelet.GetStringAsync("/healthz", ct));
+        using (var ready = await kubelet.GetAsync("/readyz", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("readyz check passed", await ready.Content.ReadAsStringAsync(ct));
+        }
+        view.Status = FakeClusterView.Unavailable().Status;
+        using (var notReady = await kubelet.GetAsync("/readyz", ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            Assert.Contains("[-]cluster-view failed", await notReady.Content.ReadAsStringAsync(ct));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await kubelet.GetAsync("/healthz", ct)).StatusCode); // alive, just not ready
+
+        // Admission never goes over plain HTTP, whatever the caller.
+        foreach (var path in new[] { "/validate", "/mutate" })
+        {
+            using var plain = await kubelet.PostAsync(path, Fixtures.Json(review), ct);
+            Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
+        }
+    }
+
     private static async Task<SslStream> ConnectRecordingAsync(int port, MemoryStream recorded, X509Certificate2 clientCertificate,
         CancellationToken cancellationToken)
     {
@@ -129,14 +180,19 @@ public sealed class ClientCertificateTests
         }
     }
 
+    private static async Task<HttpStatusCode> Get(RunningWebhook webhook, X509Certificate2? clientCertificate) =>
+        (await Send(webhook, clientCertificate, HttpMethod.Get, "/healthz", null)).Status;
+
     /// <summary>A new connection per call; the client certificate is sent whatever CA names the server lists.</summary>
-    private static async Task<HttpStatusCode> Get(RunningWebhook webhook, X509Certificate2? clientCertificate)
+    private static async Task<(HttpStatusCode Status, string Body)> Send(RunningWebhook webhook, X509Certificate2? clientCertificate,
+        HttpMethod method, string path, System.Text.Json.Nodes.JsonNode? json)
     {
         var handler = RunningWebhook.CreateHandler(webhook.Services, null);
         if (clientCertificate is not null)
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         using var client = new HttpClient(handler) { BaseAddress = webhook.BaseAddress };
-        using var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
-        return response.StatusCode;
+        using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : Fixtures.Json(json) };
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }
