@@ -1,16 +1,17 @@
 using RwxGuard.Audit;
+using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Tests.Deploy;
 
 namespace RwxGuard.Tests.Audit;
 
 /// <summary>
-/// The README's CI recipe on the real AnythingLLM chart (Fixtures/anythingllm/official-chart, MIT, provenance in
+/// The README's CI recipe on the real AnythingLLM chart (Fixtures/charts/anythingllm, MIT, provenance in
 /// Fixtures/SOURCES.md): `helm template … --set replicaCount=2 | webhook audit -f -` with the pinned Helm and the built
 /// binary.
 /// </summary>
 public sealed class HelmChartAuditTests
 {
-    private static string Chart => Cli.Anythingllm("official-chart");
+    private static string Chart => Path.Combine(Fixtures.Dir, "charts", "anythingllm");
 
     private static async Task<string> TemplateAsync(params string[] values) =>
         (await Helm.RunCheckedAsync(["template", "anythingllm", Chart, .. Helm.SetArgs(values)])).StdOut;

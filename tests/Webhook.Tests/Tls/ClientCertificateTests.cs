@@ -19,17 +19,12 @@ public sealed class ClientCertificateTests
         using var dir = new TempDirectory();
         var clientCa = TestCertificates.Ca("apiserver client CA");
         var otherCa = TestCertificates.Ca("some other CA");
-        var caFile = dir.File("client-ca.crt");
-        CertificateAuthority.WritePem(caFile, clientCa);
         var logs = new CapturingLoggerProvider();
+        var settings = RequireClientCertificates(dir, clientCa);
+        settings["Logging:LogLevel:RwxGuard.Tls"] = "Information";
 
         await using var webhook = await RunningWebhook.StartAsync(
-            settings: new Dictionary<string, string?>
-            {
-                ["Server:ClientCaFile"] = caFile,
-                ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
-                ["Logging:LogLevel:RwxGuard.Tls"] = "Information",
-            },
+            settings: settings,
             configure: b => b.Logging.AddProvider(logs));
 
         // No client certificate: the handshake fails or the connection closes before any response.
@@ -61,13 +56,7 @@ public sealed class ClientCertificateTests
     {
         using var dir = new TempDirectory();
         var clientCa = TestCertificates.Ca("apiserver client CA");
-        var caFile = dir.File("client-ca.crt");
-        CertificateAuthority.WritePem(caFile, clientCa);
-        await using var webhook = await RunningWebhook.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Server:ClientCaFile"] = caFile,
-            ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
-        });
+        await using var webhook = await RunningWebhook.StartAsync(settings: RequireClientCertificates(dir, clientCa));
 
         // Right CA, but extendedKeyUsage serverAuth only.
         using var servingOnly = TestCertificates.Serving(clientCa);
@@ -82,14 +71,9 @@ public sealed class ClientCertificateTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         var clientCa = TestCertificates.Ca("apiserver client CA");
-        var caFile = dir.File("client-ca.crt");
-        CertificateAuthority.WritePem(caFile, clientCa);
         var view = new FakeClusterView().Add(Objects.Claim("data", RwxGuard.Policies.AccessModes.ReadWriteOnce) with { Namespace = "tzlil-tets" });
-        await using var webhook = await RunningWebhook.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Server:ClientCaFile"] = caFile,
-            ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
-        }, services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(view));
+        await using var webhook = await RunningWebhook.StartAsync(settings: RequireClientCertificates(dir, clientCa),
+            services: s => s.AddSingleton<RwxGuard.Cluster.IClusterView>(view));
         var review = Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data");
 
         // Admission over HTTPS: refused without a client certificate, decided with one from the client CA.
@@ -125,6 +109,14 @@ public sealed class ClientCertificateTests
             using var plain = await kubelet.PostAsync(path, Fixtures.Json(review), ct);
             Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
         }
+    }
+
+    /// <summary>Writes the client CA into <paramref name="dir"/>; the settings that require certificates from it.</summary>
+    private static Dictionary<string, string?> RequireClientCertificates(TempDirectory dir, X509Certificate2 clientCa)
+    {
+        var caFile = dir.File("client-ca.crt");
+        CertificateAuthority.WritePem(caFile, clientCa);
+        return new() { ["Server:ClientCaFile"] = caFile, ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt") };
     }
 
     private static async Task<SslStream> ConnectRecordingAsync(int port, MemoryStream recorded, X509Certificate2 clientCertificate,
