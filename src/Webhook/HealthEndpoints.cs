@@ -5,15 +5,24 @@ using RwxGuard.Domain;
 
 namespace RwxGuard;
 
-/// <summary>/healthz (the process answers) and /readyz (certificate loaded, cluster view synced; settings file reported).</summary>
+/// <summary>
+/// /healthz (the process answers) and /readyz (certificate loaded and cluster view synced; the settings file reported),
+/// on the HTTPS port and on the plain-HTTP port (Server:MetricsPort), where the kubelet probes them.
+/// </summary>
 public static class HealthEndpoints
 {
+    public const string Healthz = "/healthz";
+    public const string Readyz = "/readyz";
+
+    public static bool Serves(PathString path) => path == Healthz || path == Readyz;
+
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGet("/readyz", (IServingCertificate certificate, IClusterView view, ShutdownCoordinator shutdown, SettingsReloader settings) =>
+        app.MapGet(Healthz, () => TypedResults.Text("ok\n"));
+        app.MapGet(Readyz, (IServingCertificate certificate, IClusterView view, ShutdownCoordinator shutdown, SettingsReloader settings) =>
         {
-            // kube-apiserver style: one [+]/[-] line per check, "readyz check passed" when all pass.
+            // kube-apiserver style: one [+]/[-] line per check, "readyz check passed" when all pass. A new check is
+            // one more entry here (and one more parameter above).
             var status = settings.Status;
             var checks = new (string Name, bool Ok, string Detail)[]
             {

@@ -39,7 +39,7 @@ public static class WebhookHost
         builder.AddHttpsListener(server);
         builder.AddWebhookTelemetry();
         if (server.MetricsPort >= 0)
-            builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(server.MetricsPort)); // plain HTTP, /metrics only
+            builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(server.MetricsPort)); // plain HTTP: /metrics and probes
         builder.Services.AddClusterView(builder.Configuration);
         builder.Services.AddAdmission();
         builder.Services.AddSingleton(sp => new ShutdownCoordinator(TimeSpan.FromSeconds(server.ShutdownDelaySeconds),
@@ -51,10 +51,12 @@ public static class WebhookHost
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        // The plain-HTTP metrics port serves /metrics and nothing else: admission stays HTTPS-only.
+        // The plain-HTTP port serves /metrics and the kubelet's probes (which carry no client certificate, so they
+        // cannot use the HTTPS port once Server:ClientCaFile is set) and nothing else: admission stays HTTPS-only.
         app.Use((context, next) =>
         {
-            if (context.Request.IsHttps || context.Request.Path == "/metrics") return next(context);
+            if (context.Request.IsHttps || context.Request.Path == "/metrics" || HealthEndpoints.Serves(context.Request.Path))
+                return next(context);
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         });

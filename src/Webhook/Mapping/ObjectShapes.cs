@@ -1,3 +1,4 @@
+using RwxGuard.Domain;
 namespace RwxGuard.Mapping;
 
 // Minimal shapes of the Kubernetes objects an admission request carries. Only the fields the policies read are

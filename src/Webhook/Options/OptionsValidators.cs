@@ -13,6 +13,11 @@ public sealed class ServerOptionsValidator : AbstractValidator<ServerOptions>
         RuleFor(o => o.MetricsPort).InclusiveBetween(-1, 65535).OverridePropertyName("Server:MetricsPort");
         RuleFor(o => o.MetricsPort).NotEqual(o => o.Port).When(o => o.Port != 0)
             .WithMessage("must differ from Server:Port").OverridePropertyName("Server:MetricsPort");
+        // With client certificates on, the kubelet's probes (no client certificate) can only use the plain-HTTP port.
+        RuleFor(o => o.MetricsPort).NotEqual(-1).When(o => !string.IsNullOrEmpty(o.ClientCaFile))
+            .WithMessage("must not be -1 while Server:ClientCaFile is set: the kubelet's probes carry no client certificate, " +
+                         "so /healthz and /readyz are served to them on this plain-HTTP port")
+            .OverridePropertyName("Server:MetricsPort");
         RuleFor(o => o.ShutdownDelaySeconds).InclusiveBetween(0, 300).OverridePropertyName("Server:ShutdownDelaySeconds");
         RuleFor(o => o.ShutdownTimeoutSeconds).InclusiveBetween(1, 300).OverridePropertyName("Server:ShutdownTimeoutSeconds");
         RuleFor(o => o.MaxRequestBodyBytes).InclusiveBetween(64 * 1024, 64L * 1024 * 1024)

@@ -24,7 +24,10 @@ public sealed class ServerOptions
     /// <summary>How often the settings file (--config) is re-read even without a file event: a mounted ConfigMap is
     /// updated by a symlink swap that a watch on the file never sees.</summary>
     public int SettingsPollSeconds { get; set; } = 10;
-    /// <summary>Plain-HTTP port that serves only /metrics (Prometheus). -1 turns it off; 0 picks a free port.</summary>
+    /// <summary>
+    /// Plain-HTTP port that serves only /metrics (Prometheus) and the probes /healthz and /readyz. -1 turns it off (not
+    /// allowed with <see cref="ClientCaFile"/>: the kubelet's probes need it); 0 picks a free port.
+    /// </summary>
     public int MetricsPort { get; set; } = 9090;
     /// <summary>After SIGTERM: seconds of not-ready-but-serving before Kestrel stops accepting connections.</summary>
     public double ShutdownDelaySeconds { get; set; } = 5;

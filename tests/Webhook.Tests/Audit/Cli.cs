@@ -38,6 +38,33 @@ public static class Cli
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>The real binary (webhook.dll next to the tests) with <paramref name="stdin"/> piped in: `… | webhook audit -f -`.</summary>
+    public static async Task<CliRun> RunBinaryWithStdinAsync(string stdin, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "webhook.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not next to the test assembly");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var ct = TestContext.Current.CancellationToken;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

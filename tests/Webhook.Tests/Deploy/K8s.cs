@@ -85,4 +85,13 @@ public static class K8s
         container["securityContext"]?[field] ?? pod["securityContext"]?[field];
 
     public static string Image(JsonNode container) => (string)container["image"]!;
+
+    public static readonly IReadOnlySet<string> AdmissionPolicyKinds = new HashSet<string> { "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding" };
+
+    /// <summary>The cluster-scoped kinds rwx-guard's installs render.</summary>
+    public static readonly IReadOnlySet<string> ClusterScoped = new HashSet<string>(
+    [
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+        "CustomResourceDefinition", .. AdmissionPolicyKinds,
+    ]);
 }

@@ -27,10 +27,15 @@ public sealed partial class MonitoringTests
     {
         [CertManagerMonitoring] = "overlays/cert-manager",
         [Renderer.SelfManagedMonitoringTarget] = "overlays/self-managed",
+        [Renderer.ChartMonitoringTarget] = Renderer.ChartCertManagerTarget,
     };
 
-    public static TheoryData<string> MonitoringTargets => new(WithoutMonitoring.Keys);
-    public static TheoryData<string> PlainTargets => new(Renderer.Targets.Where(t => !WithoutMonitoring.ContainsKey(t)));
+    /// <summary>Every rendering with monitoring on.</summary>
+    private static readonly string[] WithMonitoring = [.. WithoutMonitoring.Keys, Renderer.ChartEverythingTarget];
+
+    public static TheoryData<string> ComparableMonitoringTargets => new(WithoutMonitoring.Keys);
+    public static TheoryData<string> MonitoringTargets => new(WithMonitoring);
+    public static TheoryData<string> PlainTargets => new(Renderer.Targets.Where(t => !WithMonitoring.Contains(t)));
 
     /// <summary>Labels the Prometheus Operator adds to every scraped series (endpoints role); not the server's own.</summary>
     public static readonly HashSet<string> TargetLabels = ["namespace", "pod", "job", "instance", "service", "endpoint", "container"];
@@ -98,7 +103,7 @@ public sealed partial class MonitoringTests
 
     // ---- the component is additive and opt-in ----------------------------------------------------------------------
 
-    [Theory, MemberData(nameof(MonitoringTargets))]
+    [Theory, MemberData(nameof(ComparableMonitoringTargets))]
     public async Task Component_adds_monitoring_objects_and_changes_nothing_else(string target)
     {
         var with = await Renderer.RenderAsync(target);

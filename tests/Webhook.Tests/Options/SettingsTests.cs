@@ -46,6 +46,23 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void Client_certificates_without_the_plain_probe_port_are_refused_naming_both_keys()
+    {
+        var ca = Path.Combine(Path.GetTempPath(), $"rwx-guard-{Guid.NewGuid():N}.crt");
+        File.WriteAllText(ca, "not read: the port check fails first");
+        try
+        {
+            var error = StartWith(["--client-ca-file", ca, "--metrics-port", "-1"]);
+            Assert.Contains("Server:MetricsPort", error.Message);
+            Assert.Contains("Server:ClientCaFile", error.Message);
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
+    }
+
+    [Fact]
     public void Settings_file_is_read_and_a_missing_one_is_reported()
     {
         Assert.Contains("/nonexistent/settings.json", StartWith(["--config", "/nonexistent/settings.json"]).Message);

@@ -61,14 +61,19 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task Metrics_port_serves_only_metrics_and_https_port_does_not_serve_metrics()
+    public async Task Plain_port_serves_metrics_and_probes_only_and_https_port_does_not_serve_metrics()
     {
         await using var webhook = await RunningWebhook.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
         using var http = new HttpClient { BaseAddress = webhook.MetricsAddress };
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/healthz", TestContext.Current.CancellationToken)).StatusCode);
+        // The kubelet probes here (it has no client certificate when Server:ClientCaFile is set).
+        Assert.Equal("ok\n", await http.GetStringAsync("/healthz", ct));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound,
-            (await http.PostAsync("/validate", Fixtures.Json(Fixtures.Review("kwctl-pod-create-v1.json")), TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await webhook.Client.GetAsync("/metrics", TestContext.Current.CancellationToken)).StatusCode);
+            (await http.PostAsync("/validate", Fixtures.Json(Fixtures.Review("kwctl-pod-create-v1.json")), ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await http.PostAsync("/mutate", Fixtures.Json(Fixtures.Review("kwctl-pod-create-v1.json")), ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await webhook.Client.GetAsync("/metrics", ct)).StatusCode);
     }
 
     private static string? Series(string text, string prefix, string[] labels) =>

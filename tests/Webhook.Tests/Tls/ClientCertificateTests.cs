@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Tls;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.Tls;
 
@@ -19,17 +20,12 @@ public sealed class ClientCertificateTests
         using var dir = new TempDirectory();
         var clientCa = TestCertificates.Ca("apiserver client CA");
         var otherCa = TestCertificates.Ca("some other CA");
-        var caFile = dir.File("client-ca.crt");
-        CertificateAuthority.WritePem(caFile, clientCa);
         var logs = new CapturingLoggerProvider();
+        var settings = RequireClientCertificates(dir, clientCa);
+        settings["Logging:LogLevel:RwxGuard.Tls"] = "Information";
 
         await using var webhook = await RunningWebhook.StartAsync(
-            settings: new Dictionary<string, string?>
-            {
-                ["Server:ClientCaFile"] = caFile,
-                ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
-                ["Logging:LogLevel:RwxGuard.Tls"] = "Information",
-            },
+            settings: settings,
             configure: b => b.Logging.AddProvider(logs));
 
         // No client certificate: the handshake fails or the connection closes before any response.
@@ -61,19 +57,67 @@ public sealed class ClientCertificateTests
     {
         using var dir = new TempDirectory();
         var clientCa = TestCertificates.Ca("apiserver client CA");
-        var caFile = dir.File("client-ca.crt");
-        CertificateAuthority.WritePem(caFile, clientCa);
-        await using var webhook = await RunningWebhook.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Server:ClientCaFile"] = caFile,
-            ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt"),
-        });
+        await using var webhook = await RunningWebhook.StartAsync(settings: RequireClientCertificates(dir, clientCa));
 
         // Right CA, but extendedKeyUsage serverAuth only.
         using var servingOnly = TestCertificates.Serving(clientCa);
         await Assert.ThrowsAsync<HttpRequestException>(() => Get(webhook, servingOnly));
         using var good = TestCertificates.Client(clientCa);
         Assert.Equal(HttpStatusCode.OK, await Get(webhook, good));
+    }
+
+    [Fact]
+    public async Task With_a_client_CA_admission_needs_a_client_certificate_and_the_kubelet_probes_the_plain_port()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var clientCa = TestCertificates.Ca("apiserver client CA");
+        var view = new FakeClusterView().Add(Objects.Claim("data", RwxGuard.Domain.AccessModes.ReadWriteOnce) with { Namespace = "tzlil-tets" });
+        await using var webhook = await RunningWebhook.StartAsync(settings: RequireClientCertificates(dir, clientCa),
+            services: s => s.AddSingleton<RwxGuard.Domain.IClusterView>(view));
+        var review = Fixtures.MountClaim(Fixtures.Review("datree-deployment-create-replicas2-v1.json"), "data");
+
+        // Admission over HTTPS: refused without a client certificate, decided with one from the client CA.
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(webhook, null, HttpMethod.Post, "/validate", review));
+        using var apiServer = TestCertificates.Client(clientCa);
+        var (status, body) = await Send(webhook, apiServer, HttpMethod.Post, "/validate", review);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var decision = System.Text.Json.Nodes.JsonNode.Parse(body)!["response"]!;
+        Assert.False(decision["allowed"]!.GetValue<bool>(), body); // really decided: RWO claim, 2 replicas
+        // HTTPS probes fail the same way the kubelet's would (it presents no certificate).
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(webhook, null, HttpMethod.Get, "/readyz", null));
+
+        // The kubelet's probes on the plain-HTTP port: no certificate needed, the real readiness.
+        Assert.NotNull(webhook.MetricsAddress);
+        using var kubelet = new HttpClient { BaseAddress = webhook.MetricsAddress };
+        Assert.Equal("ok\n", await kubelet.GetStringAsync("/healthz", ct));
+        using (var ready = await kubelet.GetAsync("/readyz", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("readyz check passed", await ready.Content.ReadAsStringAsync(ct));
+        }
+        view.Status = FakeClusterView.Unavailable().Status;
+        using (var notReady = await kubelet.GetAsync("/readyz", ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            Assert.Contains("[-]cluster-view failed", await notReady.Content.ReadAsStringAsync(ct));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await kubelet.GetAsync("/healthz", ct)).StatusCode); // alive, just not ready
+
+        // Admission never goes over plain HTTP, whatever the caller.
+        foreach (var path in new[] { "/validate", "/mutate" })
+        {
+            using var plain = await kubelet.PostAsync(path, Fixtures.Json(review), ct);
+            Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
+        }
+    }
+
+    /// <summary>Writes the client CA into <paramref name="dir"/>; the settings that require certificates from it.</summary>
+    private static Dictionary<string, string?> RequireClientCertificates(TempDirectory dir, X509Certificate2 clientCa)
+    {
+        var caFile = dir.File("client-ca.crt");
+        CertificateAuthority.WritePem(caFile, clientCa);
+        return new() { ["Server:ClientCaFile"] = caFile, ["Server:DevelopmentCaFile"] = dir.File("dev-ca.crt") };
     }
 
     private static async Task<SslStream> ConnectRecordingAsync(int port, MemoryStream recorded, X509Certificate2 clientCertificate,
@@ -129,14 +173,19 @@ public sealed class ClientCertificateTests
         }
     }
 
+    private static async Task<HttpStatusCode> Get(RunningWebhook webhook, X509Certificate2? clientCertificate) =>
+        (await Send(webhook, clientCertificate, HttpMethod.Get, "/healthz", null)).Status;
+
     /// <summary>A new connection per call; the client certificate is sent whatever CA names the server lists.</summary>
-    private static async Task<HttpStatusCode> Get(RunningWebhook webhook, X509Certificate2? clientCertificate)
+    private static async Task<(HttpStatusCode Status, string Body)> Send(RunningWebhook webhook, X509Certificate2? clientCertificate,
+        HttpMethod method, string path, System.Text.Json.Nodes.JsonNode? json)
     {
         var handler = RunningWebhook.CreateHandler(webhook.Services, null);
         if (clientCertificate is not null)
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         using var client = new HttpClient(handler) { BaseAddress = webhook.BaseAddress };
-        using var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
-        return response.StatusCode;
+        using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : Fixtures.Json(json) };
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }
