@@ -128,7 +128,7 @@ public static class PolicyAudit
         // 4. Workloads, against the claims as admitted.
         foreach (var workload in subjects.Workloads)
         {
-            if (workload.Template.ClaimNames.Count == 0 || ReplicatedWorkloadPolicy.IsDeploymentReplicaSet(workload)) continue;
+            if (workload.Template.ClaimNames.Count == 0 || ReplicatedWorkloadPolicy.IsDecidedThroughItsDeployment(workload, admittedView)) continue;
             var source = ReplicatedWorkloadPolicy.ReplicasOf(workload, admittedView, policy);
             var claims = DescribeClaims(workload.Namespace, workload.Template.ClaimNames, admittedView);
             var properties = new Dictionary<string, string>

@@ -11,13 +11,13 @@ public sealed class ReplicatedWorkloadPolicy
     /// <summary>Deployment / StatefulSet / ReplicaSet CREATE or UPDATE (<paramref name="old"/> set on UPDATE).</summary>
     public PolicyResult EvaluateWorkload(WorkloadInfo workload, WorkloadInfo? old, IClusterView view, PolicyOptions options)
     {
-        if (workload.Template.ClaimNames.Count == 0 || IsDeploymentReplicaSet(workload)) return PolicyResult.Empty;
+        if (workload.Template.ClaimNames.Count == 0 || IsDecidedThroughItsDeployment(workload, view)) return PolicyResult.Empty;
 
         var source = ReplicasOf(workload, view, options);
         var findings = new List<Finding>();
         if (source.Replicas > 1)
             return Check(findings, workload.ToString(), source, workload, scan => old is null || !DoesNotWorsen(old, source, scan, view, options),
-                view, options);
+                view, options, UnverifiedOwner(workload));
 
         var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
         if (SurgePods(workload) is { } surge && scan.SingleAttach.Count > 0)
@@ -86,7 +86,7 @@ public sealed class ReplicatedWorkloadPolicy
         }
 
         var replicated = view.WorkloadsMountingClaim(claim.Namespace, claim.Name)
-            .Where(w => !IsDeploymentReplicaSet(w))
+            .Where(w => !IsDecidedThroughItsDeployment(w, view))
             .Select(w => (Workload: w, Source: ReplicasOf(w, view, options)))
             .Where(x => x.Source.Replicas > 1)
             .OrderBy(x => x.Workload.Kind).ThenBy(x => x.Workload.Name, StringComparer.Ordinal)
@@ -110,13 +110,14 @@ public sealed class ReplicatedWorkloadPolicy
     /// single-attach claims are a violation (or, when <paramref name="worsens"/> says the request adds nothing, an
     /// existing one), and replicated AnythingLLM on shared claims gets its own warnings.
     /// </summary>
+    /// <param name="note">Said after a violation's explanation (why a ReplicaSet was checked on its own).</param>
     private static PolicyResult Check(List<Finding> findings, string what, ReplicaSource source, WorkloadInfo workload,
-        Func<ClaimScan, bool> worsens, IClusterView view, PolicyOptions options)
+        Func<ClaimScan, bool> worsens, IClusterView view, PolicyOptions options, string? note = null)
     {
         var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
         AddLookupFindings(findings, what, source, scan, view, options);
         if (scan.SingleAttach.Count > 0)
-            findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach) : ExistingViolation(what, source, scan.SingleAttach));
+            findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach, note) : ExistingViolation(what, source, scan.SingleAttach));
         else
             AddSqliteFinding(findings, what, workload.Template, source, scan, options);
         return PolicyResult.Of(findings);
@@ -143,11 +144,25 @@ public sealed class ReplicatedWorkloadPolicy
     }
 
     /// <summary>
-    /// ReplicaSets controlled by a Deployment are checked through their Deployment: denying the Deployment
-    /// controller's own writes would only wedge a rollout that admission already allowed.
+    /// A ReplicaSet whose controller is an apps/v1 Deployment the view knows, by name and uid: it is checked through
+    /// that Deployment (denying the Deployment controller's own writes would only wedge a rollout that admission
+    /// already allowed). Owner references are not proof: anyone who can create a ReplicaSet can write one, so an owner
+    /// of another apiVersion, or one the view does not know, leaves the ReplicaSet to be checked on its own. A real
+    /// Deployment's first ReplicaSet, created before the view has seen the Deployment, gets the decision the
+    /// Deployment itself got at its admission a moment earlier (same template, same replicas), so nothing is wedged.
     /// </summary>
-    public static bool IsDeploymentReplicaSet(WorkloadInfo workload) =>
-        workload.Kind == WorkloadKind.ReplicaSet && workload.ControllerOwner?.Kind == "Deployment";
+    public static bool IsDecidedThroughItsDeployment(WorkloadInfo workload, IClusterView view) =>
+        workload.Kind == WorkloadKind.ReplicaSet
+        && workload.ControllerOwner is { ApiVersion: "apps/v1", Kind: "Deployment", Uid: { Length: > 0 } uid } owner
+        && view.GetWorkload(WorkloadKind.Deployment, workload.Namespace, owner.Name) is { Outcome: LookupOutcome.Found, Value.Uid: { } known }
+        && known == uid;
+
+    /// <summary>Why a ReplicaSet that names a controlling Deployment is still checked on its own.</summary>
+    private static string? UnverifiedOwner(WorkloadInfo workload) =>
+        workload is { Kind: WorkloadKind.ReplicaSet, ControllerOwner: { Kind: "Deployment" } owner }
+            ? $"It is checked on its own because its controller {owner.ApiVersion} {owner.Kind} {owner.Name} (uid " +
+              $"{(string.IsNullOrEmpty(owner.Uid) ? "none" : owner.Uid)}) is not an apps/v1 Deployment that rwx-guard knows."
+            : null;
 
     /// <summary>Extra pods a one-replica Deployment's rollout starts before stopping the old one (0 = none).</summary>
     private static string? SurgePods(WorkloadInfo workload)
@@ -162,12 +177,12 @@ public sealed class ReplicatedWorkloadPolicy
         return surge > 0 ? maxSurge : null;
     }
 
-    private static Finding Violation(string what, ReplicaSource source, IReadOnlyList<ClaimInfo> claims) => new(
+    private static Finding Violation(string what, ReplicaSource source, IReadOnlyList<ClaimInfo> claims, string? note = null) => new(
         Rules.ReplicatedSingleAttach, FindingKind.Violation,
         $"{what} {source.Description} but mounts single-attach {(claims.Count == 1 ? "claim" : "claims")} " +
         $"{Text.Claims(claims)}. Pods on other nodes cannot attach it (Multi-Attach error) and pods on the same node " +
         $"write to it concurrently. Fix: move the data to a ReadWriteMany claim on an RWX-capable storage class " +
-        $"({Text.RwxClasses}) before scaling, or keep replicas: 1 with strategy.type: Recreate.",
+        $"({Text.RwxClasses}) before scaling, or keep replicas: 1 with strategy.type: Recreate." + (note is null ? "" : " " + note),
         Text.Warning($"{what} {source.Description.Replace("runs ", "")} on single-attach {Text.ShortClaims(claims)}"));
 
     private static Finding ExistingViolation(string what, ReplicaSource source, IReadOnlyList<ClaimInfo> claims) => new(

@@ -38,6 +38,34 @@ public sealed class CaptureTests : IAsyncLifetime
         Assert.Null(response["patchType"]);
     }
 
+    /// <summary>
+    /// The reproduction from the hardening review: a ReplicaSet that names a controlling Deployment of another API
+    /// group passed with 5 replicas on an RWO claim. It is denied now, and the denial says why it was checked.
+    /// </summary>
+    [Fact]
+    public async Task A_replicaset_with_a_forged_deployment_owner_is_denied_and_told_why()
+    {
+        var review = Fixtures.MountClaim(Fixtures.Review("kw-replicaset-create-replicas2-v1req.json"), "rwo-claim");
+        var request = review["request"]!.AsObject();
+        var ns = request["namespace"]!.GetValue<string>();
+        _view.Add(Claim("rwo-claim", AccessModes.ReadWriteOnce) with { Namespace = ns });
+        var obj = request["object"]!.AsObject();
+        obj["spec"]!["replicas"] = 5;
+        obj["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "example.com/v1", ["kind"] = "Deployment", ["name"] = "web", ["uid"] = "6c1d1d63-0000-4000-8000-000000000001",
+            ["controller"] = true, ["blockOwnerDeletion"] = true,
+        });
+
+        var (_, body) = await _webhook.Client.PostAsync("/validate", review);
+
+        var response = body["response"]!;
+        Assert.False(response["allowed"]!.GetValue<bool>());
+        var message = response["status"]!["message"]!.GetValue<string>();
+        Assert.Contains("runs 5 replicas but mounts single-attach claim rwo-claim", message);
+        Assert.Contains("checked on its own because its controller example.com/v1 Deployment web", message);
+    }
+
     [Fact]
     public async Task V1beta1_capture_is_answered_as_v1beta1()
     {

@@ -23,7 +23,7 @@ public sealed class PolicyAuditTests
             .Add(Workload("anythingllm", 2, "storage") with { Uid = "uid-a" })
             .Add(Workload("reader", 3, "shared"))
             .Add(Workload("no-volumes", 5))
-            .Add(Workload(WorkloadKind.ReplicaSet, "anythingllm-5d8f", 2, "storage") with { ControllerOwner = new OwnerInfo("apps/v1", "Deployment", "anythingllm", "uid-anythingllm") });
+            .Add(Workload(WorkloadKind.ReplicaSet, "anythingllm-5d8f", 2, "storage") with { ControllerOwner = new OwnerInfo("apps/v1", "Deployment", "anythingllm", "uid-a") });
 
         var results = PolicyAudit.Evaluate(view, new PolicyOptions(), new MutationOptions());
 

@@ -78,14 +78,60 @@ public sealed class WorkloadPolicyTests
     }
 
     [Fact]
-    public void Standalone_replicaset_is_checked_but_one_controlled_by_a_deployment_is_left_to_its_deployment()
+    public void Standalone_replicaset_is_checked_but_one_controlled_by_a_known_deployment_is_left_to_its_deployment()
     {
-        var view = new FakeClusterView().Add(Claim("data", M.ReadWriteOnce));
+        var view = new FakeClusterView().Add(Claim("data", M.ReadWriteOnce))
+            .Add(Workload(WorkloadKind.Deployment, "web", 1, "data") with { Uid = "uid-web" });
         var standalone = Workload(WorkloadKind.ReplicaSet, "rs", 2, "data");
         Assert.True(Policy.EvaluateWorkload(standalone, null, view, Defaults).HasViolation);
 
         var owned = standalone with { ControllerOwner = new OwnerInfo("apps/v1", "Deployment", "web", "uid-web") };
         Assert.Empty(Policy.EvaluateWorkload(owned, null, view, Defaults).Findings);
+    }
+
+    /// <summary>
+    /// Owner references are not proof: anyone who can create a ReplicaSet can claim a Deployment owner. Only an apps/v1
+    /// Deployment that the view knows by name and uid exempts it; otherwise the ReplicaSet is checked on its own and the
+    /// denial says why.
+    /// </summary>
+    [Theory]
+    [InlineData("example.com/v1", "web", "uid-web", "a Deployment of another API group")]
+    [InlineData("apps/v1", "web", "uid-forged", "a uid that is not the Deployment's")]
+    [InlineData("apps/v1", "web", "", "no uid")]
+    [InlineData("apps/v1", "ghost", "uid-ghost", "a Deployment the view does not know")]
+    public void A_replicaset_claiming_an_unverified_deployment_owner_is_checked_on_its_own(string apiVersion, string owner, string uid, string why)
+    {
+        var view = new FakeClusterView().Add(Claim("data", M.ReadWriteOnce))
+            .Add(Workload(WorkloadKind.Deployment, "web", 1, "data") with { Uid = "uid-web" });
+        var forged = Workload(WorkloadKind.ReplicaSet, "rs", 5, "data") with { ControllerOwner = new OwnerInfo(apiVersion, "Deployment", owner, uid) };
+
+        var result = Policy.EvaluateWorkload(forged, null, view, Defaults);
+
+        Assert.True(result.HasViolation, why);
+        var violation = Assert.Single(result.Findings, f => f.Kind == FindingKind.Violation);
+        Assert.Contains($"It is checked on its own because its controller {apiVersion} Deployment {owner}", violation.Message);
+        Assert.Contains("is not an apps/v1 Deployment that rwx-guard knows", violation.Message);
+    }
+
+    /// <summary>
+    /// The race a real rollout runs: the Deployment controller creates the first ReplicaSet before the watch has brought
+    /// the new Deployment into the view. The ReplicaSet is then checked on its own and gets the Deployment's own
+    /// decision (same template, same replicas): an allowed Deployment's ReplicaSet is allowed, nothing is wedged.
+    /// </summary>
+    [Theory]
+    [InlineData(1, M.ReadWriteOnce)]
+    [InlineData(3, M.ReadWriteMany)]
+    public void A_new_deployments_first_replicaset_gets_the_deployments_decision_before_the_view_knows_the_deployment(int replicas, M modes)
+    {
+        var view = new FakeClusterView().Add(Claim("data", modes));
+        var deployment = Workload(WorkloadKind.Deployment, "web", replicas, "data") with { Uid = "uid-web" };
+        var firstReplicaSet = Workload(WorkloadKind.ReplicaSet, "web-7d9f", replicas, "data") with
+        {
+            ControllerOwner = new OwnerInfo("apps/v1", "Deployment", "web", "uid-web"),
+        };
+
+        Assert.False(Policy.EvaluateWorkload(deployment, null, view, Defaults).HasViolation);
+        Assert.False(Policy.EvaluateWorkload(firstReplicaSet, null, view, Defaults).HasViolation);
     }
 
     public static TheoryData<string, RolloutStrategy, RuleAction, FindingKind?> SurgeCases => new()
