@@ -162,10 +162,10 @@ public sealed class FakeKubeApiTests
         try
         {
             await RwxGuard.Tests.Cluster.Poll.UntilAsync(() => view.Status.Ready, "the view syncs from the fake", state: () => view.Status.Detail);
-            Assert.Equal(RwxGuard.Cluster.LookupOutcome.Found, view.GetClaim("ai", "data").Outcome);
+            Assert.Equal(RwxGuard.Domain.LookupOutcome.Found, view.GetClaim("ai", "data").Outcome);
 
             await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("later", "ReadWriteMany"), "ai", cancellationToken: Ct);
-            await RwxGuard.Tests.Cluster.Poll.UntilAsync(() => view.GetClaim("ai", "later").Outcome == RwxGuard.Cluster.LookupOutcome.Found,
+            await RwxGuard.Tests.Cluster.Poll.UntilAsync(() => view.GetClaim("ai", "later").Outcome == RwxGuard.Domain.LookupOutcome.Found,
                 "a claim created after the sync arrives through the watch");
             Assert.False(view.GetClaim("ai", "later").Value!.IsSingleAttach);
         }
