@@ -31,7 +31,6 @@ public static class WebhookHost
         builder.Services.AddSingleton(sp => new SettingsReloader(settingsFile, builder.Configuration, sp.GetServices<ISettingsSection>(),
             server, sp.GetRequiredService<WebhookMetrics>(), sp.GetRequiredService<ILogger<SettingsReloader>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettingsReloader>());
-        builder.Services.AddSingleton<IReportSource, PolicyReportSource>();
         builder.Services.AddSingleton<ReporterService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReporterService>());
         builder.Services.AddSingleton(TimeProvider.System);

@@ -14,7 +14,7 @@ internal sealed class AuditArguments
 {
     public List<string> Files { get; } = [];
     public AuditOutputFormat Output { get; private set; } = AuditOutputFormat.Table;
-    public ReportApi ReportApi { get; private set; } = ReportApi.WgPolicyV1Alpha2;
+    public ReportApi ReportApi { get; private set; } = ReportApi.PolicyReport;
     public string Namespace { get; private set; } = "default";
     public string? StorageClass { get; private set; }
     public string? Mode { get; private set; }
@@ -101,8 +101,8 @@ internal sealed class AuditArguments
                     var api = Value();
                     parsed.ReportApi = api switch
                     {
-                        "wgpolicyk8s.io/v1alpha2" or "wgpolicyk8s.io" => ReportApi.WgPolicyV1Alpha2,
-                        "openreports.io/v1alpha1" or "openreports.io" => ReportApi.OpenReportsV1Alpha1,
+                        "wgpolicyk8s.io/v1alpha2" or "wgpolicyk8s.io" => ReportApi.PolicyReport,
+                        "openreports.io/v1alpha1" or "openreports.io" => ReportApi.OpenReports,
                         _ => throw new AuditUsageException(
                             $"--report-api: unknown API '{api}' (wgpolicyk8s.io/v1alpha2 or openreports.io/v1alpha1)"),
                     };

@@ -161,8 +161,7 @@ public static class AuditCommand
                 await stdout.WriteAsync(AuditOutput.Json(results, set, policy.Mode, exitCode));
                 break;
             case AuditOutputFormat.PolicyReport:
-                await stdout.WriteAsync(PolicyReportSerializer.ToYaml(
-                    PolicyReportBuilder.BuildAll(results, time.GetUtcNow(), arguments.ReportApi)));
+                await stdout.WriteAsync(ReportYaml.Of(PolicyReportBuilder.Build(results, time.GetUtcNow(), arguments.ReportApi)));
                 break;
             default:
                 await stdout.WriteAsync(AuditOutput.Table(results, set, policy.Mode, exitCode, assumed));

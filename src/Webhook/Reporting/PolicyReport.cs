@@ -1,14 +1,5 @@
 namespace RwxGuard.Reporting;
 
-/// <summary>Which report CRD to produce.</summary>
-public enum ReportApi
-{
-    /// <summary><c>wgpolicyk8s.io/v1alpha2</c> <c>PolicyReport</c> (Kyverno, Policy Reporter, Trivy Operator …).</summary>
-    WgPolicyV1Alpha2,
-    /// <summary><c>openreports.io/v1alpha1</c> <c>Report</c>, the successor API.</summary>
-    OpenReportsV1Alpha1,
-}
-
 /// <summary>
 /// A namespaced PolicyReport (<c>wgpolicyk8s.io/v1alpha2</c>) or Report (<c>openreports.io/v1alpha1</c>): a plain object
 /// model whose camelCase property names are the CRDs' field names, so it serializes as is to JSON (for the API) and YAML.
@@ -31,6 +22,8 @@ public sealed class ReportMetadata
     public string Name { get; set; } = "";
     public string? Namespace { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
+    /// <summary>Set only on a replace, to the version read (optimistic concurrency).</summary>
+    public string? ResourceVersion { get; set; }
 }
 
 /// <summary>Counts of results per outcome: every key is always written.</summary>
@@ -66,6 +59,18 @@ public sealed class ReportTimestamp
 {
     public long Seconds { get; set; }
     public int Nanos { get; set; }
+
+    public static ReportTimestamp Of(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
+        {
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
+        }
+        return new ReportTimestamp { Seconds = seconds, Nanos = (int)(rest * 100) }; // a tick is 100 ns
+    }
 }
 
 /// <summary>core/v1 ObjectReference (the fields rwx-guard fills).</summary>

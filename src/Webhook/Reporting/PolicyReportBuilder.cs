@@ -1,49 +1,100 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using System.Text;
 using RwxGuard.Evaluation;
 
 namespace RwxGuard.Reporting;
 
-/// <summary>Audit results → one PolicyReport per namespace. Pure: the timestamp is passed in.</summary>
+/// <summary>
+/// Audit results → PolicyReports: per namespace, in result order, split so that no report comes near etcd's 1.5 MiB
+/// object limit. Pure: the timestamp is passed in.
+/// </summary>
+/// <remarks>
+/// Why chunks and not one report per resource (Kyverno's choice): a namespace with 10,000 workloads stays at about a
+/// dozen objects, written only when their content changes, instead of 10,000 objects and 10,000 writes on the first
+/// pass; report names are a known, bounded set (<c>rwx-guard</c>, <c>rwx-guard-2</c> … <c>rwx-guard-32</c>), which lets
+/// the RBAC name every object the reporter may change.
+/// </remarks>
 public static class PolicyReportBuilder
 {
-    /// <summary>metadata.name of the reports rwx-guard writes (one per namespace).</summary>
-    public const string DefaultName = "rwx-guard";
+    /// <summary>metadata.name of a namespace's first report; the next ones are "rwx-guard-2", "rwx-guard-3" ….</summary>
+    public const string BaseName = "rwx-guard";
 
     /// <summary>The <c>source</c> of every result (and of the report, for openreports.io).</summary>
     public const string Source = "rwx-guard";
 
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
 
-    public static (string ApiVersion, string Kind) TypeOf(ReportApi api) => api switch
-    {
-        ReportApi.OpenReportsV1Alpha1 => ("openreports.io/v1alpha1", "Report"),
-        _ => ("wgpolicyk8s.io/v1alpha2", "PolicyReport"),
-    };
+    /// <summary>Results per report.</summary>
+    public const int MaxResults = 1000;
 
-    /// <summary>The report of one namespace: the results whose resource is in <paramref name="namespace"/>, in order.</summary>
-    public static PolicyReport Build(string @namespace, IEnumerable<AuditResult> results, DateTimeOffset timestamp,
-        ReportApi api = ReportApi.WgPolicyV1Alpha2, string name = DefaultName)
+    /// <summary>
+    /// Estimated JSON bytes per report: half of etcd's 1.5 MiB limit, leaving room for what the API server adds
+    /// (managedFields, metadata) and for the estimate's error (it counts UTF-8 bytes of every string plus a fixed
+    /// overhead per result; measured results are 0.6–1.2 KB).
+    /// </summary>
+    public const int MaxBytes = 768 * 1024;
+
+    /// <summary>Reports per namespace (the names the RBAC lists): 32,000 results at the least.</summary>
+    public const int MaxReports = 32;
+
+    private const int ResultOverheadBytes = 400;
+
+    public static string Name(int index) => index == 0 ? BaseName : $"{BaseName}-{index + 1}";
+
+    /// <summary>Every name a namespace's reports can have, in order (for the RBAC's resourceNames).</summary>
+    public static IEnumerable<string> Names => Enumerable.Range(0, MaxReports).Select(Name);
+
+    /// <summary>The reports of every namespace that has results, namespaces in order, each split into chunks.</summary>
+    /// <param name="dropped">Results that did not fit in <see cref="MaxReports"/> reports of their namespace.</param>
+    public static IReadOnlyList<PolicyReport> Build(IEnumerable<AuditResult> results, DateTimeOffset timestamp, ReportApi api,
+        out int dropped)
     {
-        ArgumentNullException.ThrowIfNull(@namespace);
         ArgumentNullException.ThrowIfNull(results);
-        var (apiVersion, kind) = TypeOf(api);
-        var mine = results.Where(r => r.Namespace == @namespace).ToList();
-        var summary = AuditSummary.Of(mine);
-        var stamp = Timestamp(timestamp);
+        ArgumentNullException.ThrowIfNull(api);
+        dropped = 0;
+        var reports = new List<PolicyReport>();
+        foreach (var ns in results.GroupBy(r => r.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var chunk = new List<AuditResult>();
+            var bytes = 0;
+            var index = 0;
+            foreach (var result in ns)
+            {
+                var size = EstimatedBytes(result);
+                if (chunk.Count > 0 && (chunk.Count == MaxResults || bytes + size > MaxBytes))
+                {
+                    if (index + 1 == MaxReports) break;
+                    reports.Add(Report(ns.Key, Name(index++), chunk, timestamp, api));
+                    chunk = [];
+                    bytes = 0;
+                }
+                chunk.Add(result);
+                bytes += size;
+            }
+            reports.Add(Report(ns.Key, Name(index), chunk, timestamp, api));
+            dropped += ns.Count() - reports.Where(r => r.Metadata.Namespace == ns.Key).Sum(r => r.Results.Count);
+        }
+        return reports;
+    }
+
+    /// <summary>The reports of <see cref="Build(IEnumerable{AuditResult}, DateTimeOffset, ReportApi, out int)"/>, for output.</summary>
+    public static IReadOnlyList<PolicyReport> Build(IEnumerable<AuditResult> results, DateTimeOffset timestamp, ReportApi api) =>
+        Build(results, timestamp, api, out _);
+
+    private static PolicyReport Report(string @namespace, string name, List<AuditResult> results, DateTimeOffset timestamp, ReportApi api)
+    {
+        var summary = AuditSummary.Of(results);
+        var stamp = ReportTimestamp.Of(timestamp);
         return new PolicyReport
         {
-            ApiVersion = apiVersion,
-            Kind = kind,
+            ApiVersion = api.ApiVersion,
+            Kind = api.Kind,
             Metadata = new ReportMetadata
             {
                 Name = name,
                 Namespace = @namespace,
                 Labels = new Dictionary<string, string> { [ManagedByLabel] = Source },
             },
-            Source = api == ReportApi.OpenReportsV1Alpha1 ? Source : null,
+            Source = api.HasReportSource ? Source : null,
             Summary = new ReportSummary
             {
                 Pass = summary.Pass,
@@ -52,14 +103,14 @@ public static class PolicyReportBuilder
                 Error = summary.Error,
                 Skip = summary.Skip,
             },
-            Results = mine.Select(r => new ReportResult
+            Results = results.Select(r => new ReportResult
             {
                 Source = Source,
                 Policy = r.Policy,
                 Rule = r.Rule,
                 Category = r.Category,
                 Severity = AuditNames.Of(r.Severity),
-                Timestamp = new ReportTimestamp { Seconds = stamp.Seconds, Nanos = stamp.Nanos },
+                Timestamp = stamp,
                 Result = AuditNames.Of(r.Result),
                 Scored = true,
                 Resources =
@@ -79,61 +130,12 @@ public static class PolicyReportBuilder
         };
     }
 
-    /// <summary>One report per namespace that has results, ordered by namespace.</summary>
-    public static IReadOnlyList<PolicyReport> BuildAll(IEnumerable<AuditResult> results, DateTimeOffset timestamp,
-        ReportApi api = ReportApi.WgPolicyV1Alpha2, string name = DefaultName)
+    private static int EstimatedBytes(AuditResult result)
     {
-        ArgumentNullException.ThrowIfNull(results);
-        var list = results.ToList();
-        return list.Select(r => r.Namespace).Distinct().Order(StringComparer.Ordinal)
-            .Select(ns => Build(ns, list, timestamp, api, name))
-            .ToList();
+        var bytes = ResultOverheadBytes + Utf8(result.Message) + Utf8(result.Rule) + Utf8(result.Resource.Name) + Utf8(result.Resource.Uid);
+        foreach (var (key, value) in result.Properties) bytes += Utf8(key) + Utf8(value) + 6;
+        return bytes;
     }
 
-    private static (long Seconds, int Nanos) Timestamp(DateTimeOffset time)
-    {
-        var ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rest);
-        if (rest < 0)
-        {
-            seconds--;
-            rest += TimeSpan.TicksPerSecond;
-        }
-        return (seconds, (int)(rest * 100)); // a tick is 100 ns
-    }
-}
-
-/// <summary>Reports as text: JSON for the API server, multi-document YAML for people and <c>kubectl apply</c>.</summary>
-public static class PolicyReportSerializer
-{
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    private static readonly ISerializer Yaml = new SerializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
-        // "2", "true", "1.85": strings that would read back as numbers or booleans are quoted (properties are strings).
-        .WithQuotingNecessaryStrings()
-        .DisableAliases()
-        .Build();
-
-    public static string ToJson(PolicyReport report) => JsonSerializer.Serialize(report, JsonOptions);
-
-    /// <summary>Each report a YAML document starting with <c>---</c>.</summary>
-    public static string ToYaml(IEnumerable<PolicyReport> reports)
-    {
-        ArgumentNullException.ThrowIfNull(reports);
-        var text = new System.Text.StringBuilder();
-        foreach (var report in reports)
-        {
-            text.Append("---\n");
-            text.Append(Yaml.Serialize(report).ReplaceLineEndings("\n"));
-        }
-        return text.ToString();
-    }
+    private static int Utf8(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
 }

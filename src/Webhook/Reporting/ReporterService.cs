@@ -1,32 +1,40 @@
 using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
-using RwxGuard.Cluster;
+using RwxGuard.Domain;
+using RwxGuard.Evaluation;
 using RwxGuard.Options;
+using RwxGuard.Policies;
+using RwxGuard.Telemetry;
 
 namespace RwxGuard.Reporting;
 
 /// <summary>
 /// Background reporting: the replica holding the Lease re-evaluates the cluster view every Reporting:IntervalSeconds
-/// and writes one report per namespace when its content changed. Replicas without the lease write nothing, so several
-/// replicas never fight over the same objects. Admission requests (dry-run or not) never write anything.
+/// with the same evaluation as <c>webhook audit</c> and keeps the cluster's reports equal to the results
+/// (<see cref="ReportWriter"/>). Replicas without the lease write nothing, so several replicas never fight over the same
+/// objects. Admission requests (dry-run or not) never write anything.
 /// </summary>
+/// <param name="client">The API connection; none (offline, or a view from manifests): reporting is off.</param>
 public sealed partial class ReporterService(
-    IServiceProvider services,
-    IReportSource source,
+    IClusterView view,
     LiveSettings<ReportingOptions> settings,
+    LiveSettings<PolicyOptions> policy,
+    LiveSettings<MutationOptions> mutation,
+    WebhookMetrics metrics,
     TimeProvider time,
-    ILogger<ReporterService> logger) : BackgroundService
+    ILoggerFactory loggers,
+    IKubernetes? client = null) : BackgroundService
 {
+    private readonly ILogger _logger = loggers.CreateLogger<ReporterService>();
+
     /// <summary>True while this replica holds the lease (exposed for tests and metrics).</summary>
     public bool IsLeader { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var options = settings.Current;
-        var view = services.GetService<ClusterView>();
-        var client = services.GetService<IKubernetes>();
-        if (!options.Enabled || view is null || client is null)
+        if (!options.Enabled || client is null || view.Status.Offline)
         {
             LogDisabled(!options.Enabled ? "Reporting:Enabled is false" : "no cluster connection (offline)");
             return;
@@ -34,7 +42,7 @@ public sealed partial class ReporterService(
 
         var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Guid.NewGuid():N}";
         var leaseNamespace = options.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "rwx-guard";
-        var writer = new ReportWriter(client, services.GetRequiredService<ILogger<ReportWriter>>());
+        var writer = new ReportWriter(client, metrics, loggers.CreateLogger<ReportWriter>());
         var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(client, leaseNamespace, options.LeaseName, identity))
         {
             LeaseDuration = TimeSpan.FromSeconds(options.LeaseDurationSeconds),
@@ -49,7 +57,7 @@ public sealed partial class ReporterService(
             IsLeader = true;
             LogLeading(identity, leaseNamespace, options.LeaseName);
             leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            work = ReportWhileLeadingAsync(view, writer, leading.Token);
+            work = ReportWhileLeadingAsync(writer, leading.Token);
         };
         elector.OnStoppedLeading += () =>
         {
@@ -82,7 +90,7 @@ public sealed partial class ReporterService(
         if (work is not null) await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task ReportWhileLeadingAsync(ClusterView view, ReportWriter writer, CancellationToken cancellationToken)
+    private async Task ReportWhileLeadingAsync(ReportWriter writer, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -91,8 +99,17 @@ public sealed partial class ReporterService(
                 // A view that is not synced would report every workload as unknown: wait for it instead.
                 if (view.Status.Ready)
                 {
-                    var kind = ReportKind.Of(settings.Current.Format);
-                    await writer.SyncAsync(kind, source.Build(view, kind, time.GetUtcNow()), cancellationToken);
+                    var api = ReportApi.Of(settings.Current.Format);
+                    var now = time.GetUtcNow();
+                    var results = PolicyAudit.Evaluate(view, policy.Current, mutation.Current)
+                        .Where(r => !string.IsNullOrEmpty(r.Namespace)); // reports are namespaced
+                    var reports = PolicyReportBuilder.Build(results, now, api, out var dropped);
+                    if (dropped > 0)
+                    {
+                        metrics.ReportResultsDropped.Add(dropped);
+                        LogDropped(dropped, PolicyReportBuilder.MaxReports);
+                    }
+                    await writer.SyncAsync(api, reports, now, cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -125,6 +142,9 @@ public sealed partial class ReporterService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "leader election failed (will retry): {Error}")]
     private partial void LogElectionFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Dropped} results were left out of the reports: a namespace has more than {Reports} reports can hold")]
+    private partial void LogDropped(int dropped, int reports);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "writing policy reports failed (will retry next interval): {Error}")]
     private partial void LogReportFailed(string error);

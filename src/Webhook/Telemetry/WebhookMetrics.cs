@@ -34,7 +34,11 @@ public sealed class WebhookMetrics : IDisposable
         Patches = _meter.CreateCounter<long>("rwxguard.mutation.patches", "{patch}",
             "JSON patches returned by the mutating webhook.");
         SettingsReloads = _meter.CreateCounter<long>("rwxguard.settings.reloads", "{reload}",
-            "Settings file reloads, by result (success or failure).");
+            "Settings file reloads, by section and result (success, failure or restart_required).");
+        ReportWrites = _meter.CreateCounter<long>("rwxguard.report.writes", "{write}",
+            "PolicyReport writes by the reporting leader, by operation (create, update, delete) and result (success or failure).");
+        ReportResultsDropped = _meter.CreateCounter<long>("rwxguard.report.results.dropped", "{result}",
+            "Results left out of the reports because their namespace had more than the reports can hold.");
     }
 
     public Counter<long> Requests { get; }
@@ -42,6 +46,8 @@ public sealed class WebhookMetrics : IDisposable
     public Counter<long> PolicyResults { get; }
     public Counter<long> Patches { get; }
     public Counter<long> SettingsReloads { get; }
+    public Counter<long> ReportWrites { get; }
+    public Counter<long> ReportResultsDropped { get; }
 
     /// <summary>Registers an observable gauge on the same meter (cluster view, certificate expiry).</summary>
     public void ObserveGauge<T>(string name, string unit, string description, Func<IEnumerable<Measurement<T>>> observe)

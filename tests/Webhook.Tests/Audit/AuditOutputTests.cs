@@ -149,17 +149,17 @@ public sealed class AuditOutputTests
         };
         AuditResult[] results = [Result("a", AuditOutcome.Fail), Result("a", AuditOutcome.Pass), Result("b", AuditOutcome.Warn)];
 
-        var before = PolicyReportBuilder.Build("a", results, new DateTimeOffset(1969, 12, 31, 23, 59, 59, 250, TimeSpan.Zero));
+        var before = PolicyReportBuilder.Build(results, new DateTimeOffset(1969, 12, 31, 23, 59, 59, 250, TimeSpan.Zero), ReportApi.PolicyReport)[0];
         Assert.Equal((-1, 250_000_000), (before.Results[0].Timestamp.Seconds, before.Results[0].Timestamp.Nanos));
         Assert.Equal((1, 1, 0), (before.Summary.Pass, before.Summary.Fail, before.Summary.Warn));
         Assert.Equal("uid-1", before.Results[0].Resources[0].Uid);
         Assert.Null(before.Source);
 
-        var all = PolicyReportBuilder.BuildAll(results, Cli.Now, ReportApi.OpenReportsV1Alpha1);
+        var all = PolicyReportBuilder.Build(results, Cli.Now, ReportApi.OpenReports);
         Assert.Equal(["a", "b"], all.Select(r => r.Metadata.Namespace));
         Assert.Equal(("rwx-guard", 1), (all[1].Source, all[1].Summary.Warn));
 
-        var json = JsonDocument.Parse(PolicyReportSerializer.ToJson(all[1])).RootElement;
+        var json = JsonDocument.Parse(ReportJson.Serialize(all[1])).RootElement;
         Assert.Equal("openreports.io/v1alpha1", json.GetProperty("apiVersion").GetString());
         Assert.Equal(Cli.Now.ToUnixTimeSeconds(), json.GetProperty("results")[0].GetProperty("timestamp").GetProperty("seconds").GetInt64());
         Assert.False(json.GetProperty("results")[0].TryGetProperty("properties", out _)); // empty and null members are left out

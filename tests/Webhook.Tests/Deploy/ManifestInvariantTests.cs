@@ -340,8 +340,20 @@ public sealed class ManifestInvariantTests
             .SelectMany(rule => K8s.Strings(rule!["apiGroups"]).SelectMany(g => K8s.Strings(rule["resources"]).Select(res => $"{g}/{res}")))
             .ToHashSet();
         Assert.Equal(new HashSet<string> { "wgpolicyk8s.io/policyreports", "openreports.io/reports" }, granted);
+        // Per kind: list (filtered by label in code) and create, which cannot be limited by name; get, update and
+        // delete only on the names the reporter's reports can have.
         foreach (var rule in reports["rules"]!.AsArray())
-            Assert.Equal(["create", "delete", "get", "update"], K8s.Strings(rule!["verbs"]).Order());
+        {
+            var verbs = K8s.Strings(rule!["verbs"]).Order().ToList();
+            if (rule["resourceNames"] is null)
+            {
+                Assert.Equal(["create", "list"], verbs);
+                continue;
+            }
+            Assert.Equal(["delete", "get", "update"], verbs);
+            Assert.Equal(RwxGuard.Reporting.PolicyReportBuilder.Names, K8s.Strings(rule["resourceNames"]));
+        }
+        Assert.Equal(4, reports["rules"]!.AsArray().Count);
 
         var election = r.Single("Role", "rwx-guard-leader-election");
         Assert.Equal(r.WorkloadNamespace, Rendered.Namespace(election));
@@ -372,7 +384,7 @@ public sealed class ManifestInvariantTests
     {
         var r = await Renderer.RenderAsync(Renderer.PolicyReportCrdTarget);
         var crd = r.Single("CustomResourceDefinition", "policyreports.wgpolicyk8s.io");
-        var kind = RwxGuard.Reporting.ReportKind.PolicyReport;
+        var kind = RwxGuard.Reporting.ReportApi.PolicyReport;
         Assert.Equal(kind.Group, (string?)crd["spec"]!["group"]);
         Assert.Equal(kind.Plural, (string?)crd["spec"]!["names"]!["plural"]);
         Assert.Equal(kind.Kind, (string?)crd["spec"]!["names"]!["kind"]);

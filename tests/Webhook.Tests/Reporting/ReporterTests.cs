@@ -1,201 +1,230 @@
 using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
-using RwxGuard.Cluster;
-using RwxGuard.Options;
-using RwxGuard.Reporting;
-using RwxGuard.Tests.Cluster;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
 using RwxGuard.Domain;
+using RwxGuard.Evaluation;
+using RwxGuard.Options;
 using RwxGuard.Policies;
+using RwxGuard.Reporting;
+using RwxGuard.Telemetry;
+using RwxGuard.Tests.Cluster;
+using RwxGuard.Tests.Infrastructure;
+using RwxGuard.Tests.Infrastructure.FakeKube;
+using static RwxGuard.Tests.Infrastructure.Objects;
 
 namespace RwxGuard.Tests.Reporting;
 
-/// <summary>The background reporter against WireMock.Net speaking the Lease and PolicyReport APIs.</summary>
+/// <summary>
+/// The background reporter against the stateful fake API server: leases, reports that must fit etcd (the fake refuses
+/// objects over 1.5 MiB as etcd does), failures of one namespace, and what an earlier leader left behind.
+/// </summary>
 public sealed class ReporterTests : IAsyncLifetime
 {
-    private const string LeasePath = "/apis/coordination.k8s.io/v1/namespaces/rwx-guard/leases/rwx-guard-reporter";
-    private const string ReportsPath = "/apis/wgpolicyk8s.io/v1alpha2/namespaces/ai/policyreports";
-    private readonly KubeApiFake _api = new();
-    private ClusterView _view = null!;
-    private IKubernetes _client = null!;
+    private FakeKubeApi _api = null!;
+    private Kubernetes _client = null!;
+    private readonly WebhookMetrics _metrics = new(new TestMeterFactory());
 
     public async ValueTask InitializeAsync()
     {
-        _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _api.Url });
-        _view = new ClusterView(_client, ViewHarness.Fast());
-        await _view.StartAsync(TestContext.Current.CancellationToken);
-        await Poll.UntilAsync(() => _view.Status.Ready, "view ready");
+        _api = await FakeKubeApi.StartAsync();
+        _client = _api.Client();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _view.StopAsync();
+        _client.Dispose();
         await _api.DisposeAsync();
+        _metrics.Dispose();
     }
 
-    /// <summary>A report whose content the test controls.</summary>
-    private sealed class TestSource : IReportSource
+    private static FakeClusterView Violations(string @namespace, int count)
     {
-        public volatile string Message = "first";
+        var view = new FakeClusterView().Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = @namespace });
+        for (var i = 0; i < count; i++)
+            view.Add(Workload($"web-{i:00000}", 3, "data") with { Namespace = @namespace, Uid = $"uid-{@namespace}-{i}" });
+        return view;
+    }
 
-        public IReadOnlyList<NamespaceReport> Build(IClusterView view, ReportKind kind, DateTimeOffset now) =>
-        [
-            new("ai", "rwx-guard", new JsonObject
+    private ReporterService Reporter(IClusterView view) => new(view, Settings<ReportingOptions>(ReportingOptions.Section, new ReportingOptionsValidator(),
+            new()
             {
-                ["apiVersion"] = kind.ApiVersion,
-                ["kind"] = kind.Kind,
-                ["metadata"] = new JsonObject { ["name"] = "rwx-guard", ["namespace"] = "ai" },
-                ["summary"] = new JsonObject { ["fail"] = 1 },
-                ["results"] = new JsonArray(new JsonObject { ["message"] = Message, ["timestamp"] = new JsonObject { ["seconds"] = now.ToUnixTimeSeconds() } }),
-            }, Message),
-        ];
-    }
+                ["Reporting:IntervalSeconds"] = "0.1",
+                ["Reporting:LeaseNamespace"] = "rwx-guard",
+                ["Reporting:LeaseDurationSeconds"] = "2",
+                ["Reporting:RenewDeadlineSeconds"] = "1",
+                ["Reporting:RetryPeriodSeconds"] = "0.2",
+            }),
+        Settings<PolicyOptions>(PolicyOptions.Section, new PolicyOptionsValidator()),
+        Settings<MutationOptions>(MutationOptions.Section, new MutationOptionsValidator()),
+        _metrics, TimeProvider.System, NullLoggerFactory.Instance, _client);
 
-    private ReporterService Reporter(TestSource source)
-    {
-        var services = new ServiceCollection()
-            .AddSingleton(_view)
-            .AddSingleton(_client)
-            .AddLogging()
-            .BuildServiceProvider();
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Reporting:IntervalSeconds"] = "0.1",
-            ["Reporting:LeaseNamespace"] = "rwx-guard",
-            ["Reporting:LeaseDurationSeconds"] = "2",
-            ["Reporting:RenewDeadlineSeconds"] = "1",
-            ["Reporting:RetryPeriodSeconds"] = "0.2",
-        }).Build();
-        var settings = new LiveSettings<ReportingOptions>(config, ReportingOptions.Section, new ReportingOptionsValidator());
-        return new ReporterService(services, source, settings, TimeProvider.System, NullLogger<ReporterService>.Instance);
-    }
+    private static LiveSettings<T> Settings<T>(string section, FluentValidation.IValidator<T> validator, Dictionary<string, string?>? values = null)
+        where T : class, new() =>
+        new(new ConfigurationBuilder().AddInMemoryCollection(values ?? []).Build(), section, validator);
 
-    private void FreeLease()
-    {
-        _api.Server.Given(Request.Create().WithPath(LeasePath).UsingGet()).AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(404).WithHeader("Content-Type", "application/json")
-                .WithBody("""{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"""));
-        // Create and replace answer with what was sent, as the API server does.
-        foreach (var (method, status) in new[] { ("POST", 201), ("PUT", 200) })
-            _api.Server.Given(Request.Create().WithPath(method == "POST" ? "/apis/coordination.k8s.io/v1/namespaces/rwx-guard/leases" : LeasePath).UsingMethod(method))
-                .AtPriority(1).RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
-                    .WithBody("{{{request.body}}}").WithTransformer());
-    }
+    private ReportWriter Writer() => new(_client, _metrics, NullLogger<ReportWriter>.Instance);
 
-    private void ReportEndpoints()
-    {
-        _api.Server.Given(Request.Create().WithPath(ReportsPath).UsingPost()).InScenario("report").WillSetStateTo("exists").AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json").WithBody("{{{request.body}}}").WithTransformer());
-        _api.Server.Given(Request.Create().WithPath(ReportsPath).UsingPost()).InScenario("report").WhenStateIs("exists").AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(409).WithHeader("Content-Type", "application/json")
-                .WithBody("""{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"AlreadyExists","code":409}"""));
-        _api.Server.Given(Request.Create().WithPath(ReportsPath + "/rwx-guard").UsingGet()).AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
-                .WithBody("""{"apiVersion":"wgpolicyk8s.io/v1alpha2","kind":"PolicyReport","metadata":{"name":"rwx-guard","namespace":"ai","resourceVersion":"42"}}"""));
-        _api.Server.Given(Request.Create().WithPath(ReportsPath + "/rwx-guard").UsingPut()).AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("{{{request.body}}}").WithTransformer());
-    }
+    private static IReadOnlyList<PolicyReport> Wanted(IClusterView view, out int dropped) =>
+        PolicyReportBuilder.Build(PolicyAudit.Evaluate(view, new PolicyOptions(), new MutationOptions()), DateTimeOffset.UtcNow,
+            ReportApi.PolicyReport, out dropped);
 
-    private List<(string Method, string Path, string Body)> Calls() =>
-        _api.Server.LogEntries.Select(e => (e.RequestMessage.Method, e.RequestMessage.Path, e.RequestMessage.Body ?? "")).ToList();
+    private IReadOnlyList<JsonObject> Stored(string? @namespace = null) => _api.Store.List(ResourceType.PolicyReports, @namespace);
+
+    private int ReportWrites() => _api.RequestLog.Count(l => l.Contains("/policyreports", StringComparison.Ordinal) && !l.StartsWith("GET", StringComparison.Ordinal));
 
     [Fact]
     public async Task The_lease_is_taken_before_any_write_and_reports_are_written_only_when_they_change()
     {
-        FreeLease();
-        ReportEndpoints();
-        var source = new TestSource();
-        using var reporter = Reporter(source);
+        var view = Violations("ai", 1);
+        using var reporter = Reporter(view);
         await reporter.StartAsync(TestContext.Current.CancellationToken);
 
-        await Poll.UntilAsync(() => Calls().Any(c => c.Method == "POST" && c.Path == ReportsPath), "the report is created",
-            state: () => string.Join("\n", Calls().Where(c => c.Path.Contains("lease") || c.Path.Contains("wgpolicy")).TakeLast(12).Select(c => $"{c.Method} {c.Path} {c.Body[..Math.Min(c.Body.Length, 200)]}")));
-        var calls = Calls();
-        var firstLease = calls.FindIndex(c => c.Path.Contains("/leases") && c.Method is "POST" or "PUT");
-        var firstReport = calls.FindIndex(c => c.Path.StartsWith(ReportsPath, StringComparison.Ordinal));
+        await Poll.UntilAsync(() => Stored("ai").Count == 1, "the report is created", state: () => string.Join("\n", _api.RequestLog.TakeLast(10)));
+        var log = _api.RequestLog.ToList();
+        var firstLease = log.FindIndex(l => l.Contains("/leases", StringComparison.Ordinal) && l.StartsWith("POST", StringComparison.Ordinal));
+        var firstReport = log.FindIndex(l => l.Contains("/policyreports", StringComparison.Ordinal) && l.StartsWith("POST", StringComparison.Ordinal));
         Assert.True(firstLease >= 0 && firstLease < firstReport, "the lease was written before the first report");
         Assert.True(reporter.IsLeader);
+        var report = Stored("ai").Single();
+        Assert.Equal("rwx-guard", report.Name());
+        Assert.Equal(1, report.Int("summary.fail"));
 
         // Many intervals with the same content: no further write.
+        var writes = ReportWrites();
         await Task.Delay(800, TestContext.Current.CancellationToken);
-        Assert.Single(Calls(), c => c.Path.StartsWith(ReportsPath, StringComparison.Ordinal) && c.Method != "GET");
+        Assert.Equal(writes, ReportWrites());
 
-        source.Message = "second";
-        await Poll.UntilAsync(() => Calls().Any(c => c.Method == "PUT" && c.Path == ReportsPath + "/rwx-guard"), "the changed report is replaced");
-        var put = Calls().Last(c => c.Method == "PUT" && c.Path == ReportsPath + "/rwx-guard");
-        var sent = JsonNode.Parse(put.Body)!;
-        Assert.Equal("42", sent["metadata"]!["resourceVersion"]!.GetValue<string>()); // replaced at the version it read
-        Assert.Equal("second", sent["results"]![0]!["message"]!.GetValue<string>());
+        // A new violation: the report is replaced with both.
+        view.Add(Workload("api", 2, "data") with { Namespace = "ai" });
+        await Poll.UntilAsync(() => Stored("ai").Single().Int("summary.fail") == 2, "the changed report is replaced");
         await reporter.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>
+    /// The reproduction from the hardening review: 10,000 Deployments in one namespace made one 5.5 MB report, which
+    /// etcd refuses, and the failed write stopped every namespace after it. Now the namespace is split into reports that
+    /// the fake (like etcd) accepts, and the namespace after it is written too.
+    /// </summary>
     [Fact]
-    public async Task The_real_source_reports_the_cluster_with_correct_summary_counts()
+    public async Task Ten_thousand_results_in_one_namespace_are_split_to_fit_etcd_and_every_namespace_is_written()
     {
-        // A view with one violation (3 replicas on an RWO claim) and one clean workload, in namespace ai.
-        await _view.StopAsync(TestContext.Current.CancellationToken);
-        await using var api = new KubeApiFake();
-        api.OnList(ApiResource.Claims, KubeApiFake.Ok(Json.List(ApiResource.Claims, "10",
-            Json.Claim("ai", "storage", "10", ["ReadWriteOnce"], phase: "Bound", statusModes: ["ReadWriteOnce"]),
-            Json.Claim("ai", "shared", "11", ["ReadWriteMany"], phase: "Bound", statusModes: ["ReadWriteMany"]))));
-        api.OnList(ApiResource.Deployments, KubeApiFake.Ok(Json.List(ApiResource.Deployments, "20",
-            Json.Deployment("ai", "anythingllm", "20", 3, ["storage"], image: "registry.example.com/other:1"),
-            Json.Deployment("ai", "web", "21", 3, ["shared"], image: "registry.example.com/web:1"))));
-        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
-        var view = new ClusterView(client, ViewHarness.Fast());
-        await view.StartAsync(TestContext.Current.CancellationToken);
-        await Poll.UntilAsync(() => view.Status.Ready, "view ready");
-        try
-        {
-            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
-            var metrics = new RwxGuard.Telemetry.WebhookMetrics(new TestMeterFactory());
-            var source = new PolicyReportSource(
-                new LiveSettings<PolicyOptions>(config, PolicyOptions.Section, new PolicyOptionsValidator()),
-                new LiveSettings<MutationOptions>(config, MutationOptions.Section, new MutationOptionsValidator()));
+        var big = Violations("big", 10_000);
+        var wanted = Wanted(big, out var dropped).Concat(Wanted(Violations("small", 1), out _)).ToList();
+        Assert.Equal(0, dropped);
 
-            var report = Assert.Single(source.Build(view, ReportKind.PolicyReport, DateTimeOffset.UnixEpoch));
-            Assert.Equal("ai", report.Namespace);
-            Assert.Equal("wgpolicyk8s.io/v1alpha2", report.Body["apiVersion"]!.GetValue<string>());
-            Assert.Equal(1, report.Body["summary"]!["fail"]!.GetValue<int>());
-            Assert.Equal(1, report.Body["summary"]!["pass"]!.GetValue<int>());
-            var fail = report.Body["results"]!.AsArray().Single(r => r!["result"]!.GetValue<string>() == "fail")!;
-            Assert.Equal("replicated-single-attach", fail["rule"]!.GetValue<string>());
-            Assert.Equal("anythingllm", fail["resources"]![0]!["name"]!.GetValue<string>());
+        await Writer().SyncAsync(ReportApi.PolicyReport, wanted, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
 
-            // The same cluster a minute later: same hash, so the writer skips it; only timestamps differ.
-            var later = Assert.Single(source.Build(view, ReportKind.PolicyReport, DateTimeOffset.UnixEpoch.AddMinutes(1)));
-            Assert.Equal(report.ContentHash, later.ContentHash);
-            Assert.NotEqual(report.Body.ToJsonString(), later.Body.ToJsonString());
-        }
-        finally
-        {
-            await view.StopAsync(TestContext.Current.CancellationToken);
-            _view = new ClusterView(_client, ViewHarness.Fast()); // DisposeAsync stops it again
-        }
+        var stored = Stored("big");
+        Assert.True(stored.Count > 1, "split into several reports");
+        Assert.Equal(10_000, stored.Sum(r => r["results"]!.AsArray().Count));
+        Assert.Equal(10_000, stored.Sum(r => r.Int("summary.fail")));
+        Assert.All(stored, r => Assert.True(System.Text.Encoding.UTF8.GetByteCount(r.ToJsonString()) < ObjectStore.MaxObjectBytes));
+        Assert.Equal(PolicyReportBuilder.Names.Take(stored.Count).Order(), stored.Select(r => r.Name()).Order());
+        Assert.Single(Stored("small"));
+        Assert.Equal(0, _api.RequestLog.Count(l => l.Contains(" 500", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_failed_write_costs_only_its_namespace_is_counted_and_retried_next_time()
+    {
+        using var writes = new CounterRecorder(_metrics.ReportWrites);
+        var view = Violations("a", 1);
+        foreach (var w in Violations("b", 1).ListWorkloads()) view.Add(w);
+        view.Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "b" });
+        _api.Faults.Add(new Fault { Verb = "create", Resource = ResourceType.PolicyReports, When = r => r.Namespace == "a" });
+        var writer = Writer();
+
+        await writer.SyncAsync(ReportApi.PolicyReport, Wanted(view, out _), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        Assert.Empty(Stored("a"));
+        Assert.Single(Stored("b"));
+        Assert.Equal(1, writes.Sum(("operation", "create"), ("result", "failure")));
+
+        await writer.SyncAsync(ReportApi.PolicyReport, Wanted(view, out _), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        Assert.Single(Stored("a"));
+        Assert.Equal(2, writes.Sum(("operation", "create"), ("result", "success")));
+    }
+
+    [Fact]
+    public async Task A_new_writer_deletes_stale_reports_restores_tampered_ones_and_leaves_others_alone()
+    {
+        var view = Violations("ai", 2);
+        var wanted = Wanted(view, out _);
+        // What an earlier leader left: a report for a namespace gone clean, and the ai report edited by someone.
+        var stale = Report("gone", "rwx-guard", managed: true);
+        _api.Seed(ResourceType.PolicyReports, stale);
+        var tampered = JsonNode.Parse(ReportJson.Serialize(wanted.Single()))!.AsObject();
+        tampered["summary"]!["fail"] = 0;
+        tampered["results"]!.AsArray().RemoveAt(0);
+        _api.Seed(ResourceType.PolicyReports, tampered);
+        var foreign = Report("ai", "kyverno-polr", managed: false);
+        _api.Seed(ResourceType.PolicyReports, foreign);
+
+        await Writer().SyncAsync(ReportApi.PolicyReport, Wanted(view, out _), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+
+        Assert.Empty(Stored("gone"));
+        var restored = Stored("ai").Single(r => r.Name() == "rwx-guard");
+        Assert.Equal(2, restored.Int("summary.fail"));
+        Assert.Equal(2, restored["results"]!.AsArray().Count);
+        Assert.Contains(Stored("ai"), r => r.Name() == "kyverno-polr");
     }
 
     [Fact]
     public async Task A_replica_without_the_lease_writes_nothing()
     {
         var renew = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ");
-        _api.Server.Given(Request.Create().WithPath(LeasePath).UsingGet()).AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody($$$"""
-                {"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"rwx-guard-reporter","namespace":"rwx-guard","resourceVersion":"7"},
-                 "spec":{"holderIdentity":"rwx-guard-other-replica","leaseDurationSeconds":3600,"acquireTime":"{{{renew}}}","renewTime":"{{{renew}}}"}}
-                """));
-        ReportEndpoints();
-        using var reporter = Reporter(new TestSource());
+        _api.Seed(ResourceType.Leases, new JsonObject
+        {
+            ["apiVersion"] = "coordination.k8s.io/v1",
+            ["kind"] = "Lease",
+            ["metadata"] = new JsonObject { ["name"] = "rwx-guard-reporter", ["namespace"] = "rwx-guard" },
+            ["spec"] = new JsonObject
+            {
+                ["holderIdentity"] = "rwx-guard-other-replica", ["leaseDurationSeconds"] = 3600, ["acquireTime"] = renew, ["renewTime"] = renew,
+            },
+        });
+        using var reporter = Reporter(Violations("ai", 1));
         await reporter.StartAsync(TestContext.Current.CancellationToken);
 
-        await Poll.UntilAsync(() => Calls().Count(c => c.Path == LeasePath) >= 3, "several attempts to read the lease");
+        await Poll.UntilAsync(() => _api.RequestLog.Count(l => l.Contains("/leases/rwx-guard-reporter", StringComparison.Ordinal)) >= 3,
+            "several attempts to read the lease");
         await Task.Delay(500, TestContext.Current.CancellationToken);
         Assert.False(reporter.IsLeader);
-        Assert.DoesNotContain(Calls(), c => c.Path.StartsWith("/apis/wgpolicyk8s.io", StringComparison.Ordinal));
-        Assert.DoesNotContain(Calls(), c => c.Path.Contains("/leases") && c.Method != "GET");
+        Assert.DoesNotContain(_api.RequestLog, l => l.Contains("/policyreports", StringComparison.Ordinal));
+        Assert.DoesNotContain(_api.RequestLog, l => l.Contains("/leases", StringComparison.Ordinal) && !l.StartsWith("GET", StringComparison.Ordinal));
         await reporter.StopAsync(TestContext.Current.CancellationToken);
     }
+
+    [Fact]
+    public void Reports_carry_the_mode_admission_uses_in_each_namespace()
+    {
+        var view = Violations("labelled", 1);
+        foreach (var w in Violations("configured", 1).ListWorkloads().Concat(Violations("plain", 1).ListWorkloads())) view.Add(w);
+        view.Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "configured" })
+            .Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "plain" })
+            .Add(new NamespaceInfo { Name = "labelled", Labels = new Dictionary<string, string> { [WellKnown.ModeLabel] = "warn" } });
+        var policy = new PolicyOptions { Namespaces = new() { ["configured"] = new() { Mode = "Audit" } } };
+
+        var reports = PolicyReportBuilder.Build(PolicyAudit.Evaluate(view, policy, new MutationOptions()), DateTimeOffset.UtcNow, ReportApi.PolicyReport);
+
+        string ModeIn(string ns) => reports.Single(r => r.Metadata.Namespace == ns).Results.Single().Properties!["mode"];
+        Assert.Equal("warn", ModeIn("labelled"));
+        Assert.Equal("audit", ModeIn("configured"));
+        Assert.Equal("enforce", ModeIn("plain"));
+    }
+
+    private static JsonObject Report(string @namespace, string name, bool managed) => new()
+    {
+        ["apiVersion"] = "wgpolicyk8s.io/v1alpha2",
+        ["kind"] = "PolicyReport",
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = name,
+            ["namespace"] = @namespace,
+            ["labels"] = managed ? new JsonObject { ["app.kubernetes.io/managed-by"] = "rwx-guard" } : new JsonObject { ["app.kubernetes.io/managed-by"] = "kyverno" },
+        },
+        ["summary"] = new JsonObject { ["fail"] = 1 },
+        ["results"] = new JsonArray(),
+    };
 
     private sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
     {

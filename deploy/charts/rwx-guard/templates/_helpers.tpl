@@ -107,3 +107,14 @@ matchExpressions:
 {{- $policy := .Values.settings.Policy | default dict }}
 {{- if hasKey $policy "ModeLabel" }}{{ $policy.ModeLabel }}{{ else }}rwx-guard.io/mode{{ end }}
 {{- end }}
+
+{{/*
+Every name a namespace's reports can have (PolicyReportBuilder.Names): rwx-guard, rwx-guard-2 … rwx-guard-32.
+*/}}
+{{- define "rwx-guard.reportNames" -}}
+{{- $names := list "\"rwx-guard\"" -}}
+{{- range $i := untilStep 2 33 1 -}}
+{{- $names = append $names (printf "\"rwx-guard-%d\"" $i) -}}
+{{- end -}}
+{{- join ", " $names -}}
+{{- end }}
