@@ -54,4 +54,31 @@ public sealed class DecisionLogTests
             Assert.Contains("kind=Deployment object=tzlil-tets/hn-rss-site operation=CREATE decision=denied rules=replicated-single-attach mode=enforce dryRun=False durationMs=", line);
         }
     }
+
+    /// <summary>
+    /// Names and uids come from whoever can reach the port: a name with a line break must not forge a second log line
+    /// in the text format (Kubernetes validates names later than webhooks run, and a direct caller skips it entirely).
+    /// </summary>
+    [Fact]
+    public async Task Control_characters_from_the_request_cannot_forge_a_text_log_line()
+    {
+        var output = new MemoryStream();
+        await using (var webhook = await RunningWebhook.StartAsync(
+                         settings: new Dictionary<string, string?> { ["Logging:LogLevel:RwxGuard.Admission"] = "Information" },
+                         configure: b => b.Logging.AddZLoggerStream(output, o => TelemetryRegistration.ConfigureLogOutput(o, json: false))))
+        {
+            var review = Fixtures.Review("datree-deployment-create-replicas2-v1.json");
+            review["request"]!["uid"] = "uid-1\nINF forged decision=allowed";
+            review["request"]!["name"] = "web\r\nINF RwxGuard.Admission.DecisionRecorder[0] validate uid=x decision=allowed";
+            review["request"]!["object"]!["metadata"]!["name"] = review["request"]!["name"]!.GetValue<string>();
+            var (status, _) = await webhook.Client.PostAsync("/validate", review);
+            Assert.Equal(200, status);
+        }
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines, l => l.Contains("uid-1", StringComparison.Ordinal));
+        Assert.Contains("uid=uid-1\\u000aINF forged", line);
+        Assert.Contains("web\\u000d\\u000aINF", line);
+        Assert.DoesNotContain(lines, l => l.StartsWith("INF forged", StringComparison.Ordinal) || l.StartsWith("INF RwxGuard.Admission.DecisionRecorder[0]", StringComparison.Ordinal));
+    }
 }
