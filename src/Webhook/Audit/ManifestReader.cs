@@ -133,7 +133,8 @@ internal static partial class ManifestReader
         }
         catch (YamlException e)
         {
-            into.Errors.Add(new(source.Name, e.Start.Line, e.Start.Column, $"invalid YAML: {WithoutMarks(e.Message)}"));
+            var (line, column) = TabIndentation(source.Text, e) ?? (e.Start.Line, e.Start.Column);
+            into.Errors.Add(new(source.Name, line, column, $"invalid YAML: {WithoutMarks(e.Message)}"));
             return;
         }
         foreach (var duplicate in duplicates)
@@ -308,6 +309,27 @@ internal static partial class ManifestReader
                 documents.AddRange(tree.Parse(text, value.Start, value.Length, value.Line, value.Column));
             return (documents, tree.DuplicateKeys);
         }
+    }
+
+    /// <summary>
+    /// YamlDotNet reports a tab used as indentation at the start of the enclosing mapping (line 1 for a top-level key);
+    /// kubectl, and the person fixing the file, want the line with the tab: the first indented line after the mark
+    /// whose indentation holds one.
+    /// </summary>
+    private static (long Line, long Column)? TabIndentation(string text, YamlException e)
+    {
+        if (!e.Message.Contains("tab", StringComparison.Ordinal)) return null;
+        var line = e.Start.Line;
+        for (var i = (int)Math.Min(e.Start.Index, text.Length); i < text.Length; i++)
+        {
+            if (text[i] != '\n') continue;
+            line++;
+            for (var j = i + 1; j < text.Length && text[j] is ' ' or '\t'; j++)
+            {
+                if (text[j] == '\t') return (line, j - i);
+            }
+        }
+        return null;
     }
 
     private static void Count(SortedDictionary<string, int> counts, string key) =>

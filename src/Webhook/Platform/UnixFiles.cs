@@ -70,7 +70,7 @@ internal static partial class UnixFiles
         {
             var full = Path.GetFullPath(path);
             var info = new FileInfo(full);
-            if (!info.Exists && !Directory.Exists(full)) throw new FileNotFoundException($"{path}: no such file or directory", path);
+            if (!info.Exists && !Directory.Exists(full)) throw new FileNotFoundException("no such file or directory", path);
             return info.LinkTarget is null ? full : info.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
         }
         var resolved = Realpath(path, 0);
@@ -96,15 +96,16 @@ internal static partial class UnixFiles
             if (!followLinks) return new UnixFileStatus(UnixFileType.SymbolicLink, -1, 0, 0);
             info = info.ResolveLinkTarget(returnFinalTarget: true)!;
         }
-        if (!info.Exists) throw new FileNotFoundException($"{path}: no such file or directory", path);
+        if (!info.Exists) throw new FileNotFoundException("no such file or directory", path);
         return new UnixFileStatus(info is DirectoryInfo ? UnixFileType.Directory : UnixFileType.Regular, -1, 0, 0);
     }
 
+    /// <summary>The error as the C library words it; the caller names the path.</summary>
     private static Exception Error(string path, int errno) => errno switch
     {
-        ENOENT or ENOTDIR => new FileNotFoundException($"{path}: no such file or directory", path),
-        EACCES => new UnauthorizedAccessException($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
-        _ => new IOException($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
+        ENOENT or ENOTDIR => new FileNotFoundException("no such file or directory", path),
+        EACCES => new UnauthorizedAccessException(Marshal.GetPInvokeErrorMessage(errno)),
+        _ => new IOException(Marshal.GetPInvokeErrorMessage(errno), errno),
     };
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -86,8 +86,11 @@ public sealed class DevelopmentCertificate
             Directory.CreateDirectory(directory); // per-user %TEMP%
             return;
         }
-        if (!Directory.Exists(directory))
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Directory.CreateDirectory(path, mode) gives the mode to the last directory only: create each missing one.
+        var missing = new Stack<string>();
+        for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!) missing.Push(d);
+        while (missing.TryPop(out var d))
+            Directory.CreateDirectory(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var me = UnixFiles.EffectiveUserId;
         foreach (var followLinks in new[] { false, true })
         {
