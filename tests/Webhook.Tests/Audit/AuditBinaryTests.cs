@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RwxGuard.Audit;
 
 namespace RwxGuard.Tests.Audit;
@@ -9,29 +8,14 @@ public sealed class AuditBinaryTests
     [Fact]
     public async Task Webhook_dll_audits_manifests_piped_to_stdin()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "webhook.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not next to the test assembly");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "audit", "-f", "-", "-o", "json" },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        Assert.True(File.Exists(AuditProcess.DefaultDll), $"{AuditProcess.DefaultDll} is not next to the test assembly");
+        var chart = await File.ReadAllTextAsync(Cli.Anythingllm("community-chart-rendered.yaml"), TestContext.Current.CancellationToken);
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.StandardInput.WriteAsync(await File.ReadAllTextAsync(Cli.Anythingllm("community-chart-rendered.yaml"),
-            TestContext.Current.CancellationToken));
-        process.StandardInput.Close();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        var process = await AuditProcess.RunAsync(["-f", "-", "-o", "json"], AuditProcess.Text(chart), TimeSpan.FromSeconds(60),
+            TestContext.Current.CancellationToken);
 
-        var run = new CliRun(process.ExitCode, await stdout, await stderr);
-        Assert.True(run.ExitCode == AuditCommand.ExitViolations, run.ToString());
+        var run = new CliRun(process.ExitCode, process.Stdout, process.Stderr);
+        Assert.True(run.ExitCode == AuditCommand.ExitViolations, process.ToString());
         var verdict = Assert.Single(run.For("Deployment", "anything-llm-team-a"));
         Assert.Equal("fail", (string?)verdict["result"]);
         Assert.Equal("claim server-storage (RWO)", (string?)verdict["properties"]!["claims"]);

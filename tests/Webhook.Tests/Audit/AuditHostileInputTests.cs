@@ -17,17 +17,11 @@ public sealed class AuditHostileInputTests : IDisposable
     private static readonly SemaphoreSlim BaselineLock = new(1, 1);
     private static TimeSpan? _baseline;
 
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rwx-guard-hostile-");
+    private readonly ManifestDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Write(string relative, string text)
-    {
-        var path = Path.Combine(_dir.FullName, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string relative, string text) => _dir.Write(relative, text);
 
     /// <summary>A directory holding one real manifest, so that only the hostile entry makes the input unusable.</summary>
     private string TreeWithAManifest(string name)

@@ -12,16 +12,11 @@ namespace RwxGuard.Tests.Audit;
 /// </summary>
 public sealed class AuditRealInputTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rwx-guard-real-input-");
+    private readonly ManifestDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Write(string name, string text, Encoding? encoding = null)
-    {
-        var path = Path.Combine(_dir.FullName, name);
-        File.WriteAllText(path, text, encoding ?? new UTF8Encoding(false));
-        return path;
-    }
+    private string Write(string name, string text, Encoding? encoding = null) => _dir.Write(name, text, encoding);
 
     private static string Chart => File.ReadAllText(Cli.Anythingllm("community-chart-rendered.yaml"));
 

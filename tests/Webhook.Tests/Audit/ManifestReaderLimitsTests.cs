@@ -13,17 +13,11 @@ namespace RwxGuard.Tests.Audit;
 public sealed class ManifestReaderLimitsTests : IDisposable
 {
     private const string ConfigMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rwx-guard-reader-");
+    private readonly ManifestDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Write(string relative, string text)
-    {
-        var path = Path.Combine(_dir.FullName, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string relative, string text) => _dir.Write(relative, text);
 
     private static ManifestSet Read(string text, ManifestLimits limits)
     {
