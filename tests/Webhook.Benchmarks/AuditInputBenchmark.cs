@@ -7,7 +7,7 @@ namespace RwxGuard.Benchmarks;
 /// <summary>
 /// <c>audit-input</c>: the hostile inputs of issue 11 and a 5 MB <c>helm template</c>-like stream through a built
 /// <c>webhook audit</c> (this build's, or an older one with <c>--dll</c>), each as its own process killed at a
-/// deadline, with wall time, peak RSS and exit code: the before/after table of docs/reliability.md. Options:
+/// deadline, with wall time, CPU time, peak RSS and exit code: the before/after table of docs/reliability.md. Options:
 /// <c>--dll</c>, <c>--deadline</c> (seconds, default 60), <c>--only</c> (a part of a case's name), <c>--keep</c>.
 /// </summary>
 public static class AuditInputBenchmark
@@ -25,13 +25,13 @@ public static class AuditInputBenchmark
         {
             var cases = await PrepareAsync(work.FullName);
             var table = new StringBuilder($"webhook audit: {dll}, deadline {deadline.TotalSeconds:F0} s, {Environment.ProcessorCount} cores\n\n");
-            table.Append("| case | input | exit | wall s | peak RSS MiB | stderr (first line) |\n|---|---|---:|---:|---:|---|\n");
+            table.Append("| case | input | exit | wall s | CPU s | peak RSS MiB | stderr (first line) |\n|---|---|---:|---:|---:|---:|---|\n");
             foreach (var c in cases.Where(c => only is null || c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
             {
                 var run = await AuditProcess.RunAsync(c.Args, c.Stdin, deadline, CancellationToken.None, dll, work.FullName);
                 var exit = run.Killed ? "killed" : run.ExitCode.ToString();
                 var first = run.Stderr.Split('\n', 2)[0].Replace(work.FullName + "/", "", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal);
-                var line = $"| {c.Name} | {c.Input} | {exit} | {run.Elapsed.TotalSeconds:F2} | {run.PeakRssMiB:F0} | {(first.Length > 110 ? first[..110] + "…" : first)} |";
+                var line = $"| {c.Name} | {c.Input} | {exit} | {run.Elapsed.TotalSeconds:F2} | {run.Cpu.TotalSeconds:F2} | {run.PeakRssMiB:F0} | {(first.Length > 110 ? first[..110] + "…" : first)} |";
                 table.Append(line).Append('\n');
                 Console.WriteLine(line);
             }

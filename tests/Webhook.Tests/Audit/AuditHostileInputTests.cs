@@ -6,16 +6,17 @@ namespace RwxGuard.Tests.Audit;
 /// <summary>
 /// Issue 11, item 3: input of a few hundred bytes that made <c>webhook audit</c> run for minutes, crash with a stack
 /// overflow (exit 134) or read forever. Each case runs the built CLI as its own process, killed after
-/// <see cref="Deadline"/>, and must end with exit code 2 and a message naming the file. "Quickly" is measured against a
-/// run of the same binary on a small valid manifest (process start and JIT included in both): at most
-/// <see cref="Budget"/> more. Before the fix (docs/reliability.md) these took 5.3 s to 60 s+, or ended in exit 134.
+/// <see cref="Deadline"/>, and must end with exit code 2 and a message naming the file, within <see cref="Budget"/>
+/// of CPU (process start and JIT included) and <see cref="WallBudget"/> of wall time: on 2 cores shared with the rest of
+/// the suite a run that needs 0.5 s of CPU can wait seconds for a core, so the CPU time is what proves the bound and the
+/// wall time only that nothing blocks. Before the fix (docs/reliability.md) these used 5 s to 60 s+ of CPU, blocked
+/// until killed, or ended in exit 134.
 /// </summary>
 public sealed class AuditHostileInputTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
-    private static readonly SemaphoreSlim BaselineLock = new(1, 1);
-    private static TimeSpan? _baseline;
+    private static readonly TimeSpan WallBudget = TimeSpan.FromSeconds(10);
 
     private readonly ManifestDirectory _dir = new();
 
@@ -35,36 +36,15 @@ public sealed class AuditHostileInputTests : IDisposable
     private static async Task<AuditProcessRun> RunAsync(string[] args, Func<Stream, CancellationToken, Task>? stdin = null) =>
         await AuditProcess.RunAsync(args, stdin, Deadline, TestContext.Current.CancellationToken);
 
-    /// <summary>The same binary on a small valid manifest: what start-up costs on this machine right now.</summary>
-    private static async Task<TimeSpan> BaselineAsync()
-    {
-        await BaselineLock.WaitAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            if (_baseline is null)
-            {
-                var run = await RunAsync(["-f", Cli.Anythingllm("community-chart-rendered.yaml"), "-o", "json"]);
-                Assert.True(run.ExitCode == AuditCommand.ExitViolations, run.ToString());
-                _baseline = run.Elapsed;
-            }
-            return _baseline.Value;
-        }
-        finally
-        {
-            BaselineLock.Release();
-        }
-    }
-
-    private static async Task AssertRefusedQuicklyAsync(AuditProcessRun run, string expected)
+    private static void AssertRefusedQuickly(AuditProcessRun run, string expected)
     {
         Assert.False(run.Killed, run.ToString());
         Assert.True(run.ExitCode == AuditCommand.ExitUnusable, run.ToString()); // never 134, never a result
         Assert.Contains(expected, run.Stderr);
         Assert.Contains("error: unusable input, nothing was checked", run.Stderr);
         Assert.Equal("", run.Stdout);
-        var baseline = await BaselineAsync();
-        Assert.True(run.Elapsed < baseline + Budget,
-            $"took {run.Elapsed.TotalSeconds:F2} s; a small valid manifest took {baseline.TotalSeconds:F2} s\n{run}");
+        Assert.True(run.Cpu > TimeSpan.Zero && run.Cpu < Budget, run.ToString());
+        Assert.True(run.Elapsed < WallBudget, run.ToString());
     }
 
     [Fact]
@@ -76,7 +56,7 @@ public sealed class AuditHostileInputTests : IDisposable
         var run = await RunAsync(["-f", path, "-o", "json"]);
 
         // Line 7 is "- &l5 {… items: [*l4, …": the fifth *l4 (11,111 nodes each) crosses 100,000 alias nodes.
-        await AssertRefusedQuicklyAsync(run, $"{path}:7:64: aliases expand to more than 100,000 nodes, the limit for one input: not read");
+        AssertRefusedQuickly(run, $"{path}:7:64: aliases expand to more than 100,000 nodes, the limit for one input: not read");
     }
 
     [Fact]
@@ -86,7 +66,7 @@ public sealed class AuditHostileInputTests : IDisposable
 
         var run = await RunAsync(["-f", "-"], AuditProcess.Text(bomb));
 
-        await AssertRefusedQuicklyAsync(run, "<stdin>:7:64: aliases expand to more than 100,000 nodes");
+        AssertRefusedQuickly(run, "<stdin>:7:64: aliases expand to more than 100,000 nodes");
     }
 
     [Fact]
@@ -96,7 +76,7 @@ public sealed class AuditHostileInputTests : IDisposable
 
         var run = await RunAsync(["-f", path]);
 
-        await AssertRefusedQuicklyAsync(run, $"{path}:1:257: nested deeper than 256 levels, the limit: not read");
+        AssertRefusedQuickly(run, $"{path}:1:257: nested deeper than 256 levels, the limit: not read");
         Assert.DoesNotContain("Stack overflow", run.Stderr);
     }
 
@@ -110,7 +90,7 @@ public sealed class AuditHostileInputTests : IDisposable
         var run = await RunAsync(["-f", tree, "-o", "json"]);
 
         var real = UnixFiles.RealPath(tree);
-        await AssertRefusedQuicklyAsync(run, $"{tree}/a: symbolic link to {real}, a directory that contains it (a loop): not followed");
+        AssertRefusedQuickly(run, $"{tree}/a: symbolic link to {real}, a directory that contains it (a loop): not followed");
         Assert.Contains($"{tree}/b: symbolic link to {real}", run.Stderr);
     }
 
@@ -122,7 +102,7 @@ public sealed class AuditHostileInputTests : IDisposable
 
         var run = await RunAsync(["-f", tree]);
 
-        await AssertRefusedQuicklyAsync(run, $"{tree}/pipe.yaml: not a regular file (a FIFO): not read");
+        AssertRefusedQuickly(run, $"{tree}/pipe.yaml: not a regular file (a FIFO): not read");
     }
 
     [Fact]
@@ -133,7 +113,7 @@ public sealed class AuditHostileInputTests : IDisposable
 
         var run = await RunAsync(["-f", tree]);
 
-        await AssertRefusedQuicklyAsync(run, $"{tree}/zero.yaml: symbolic link to /dev/zero, outside {UnixFiles.RealPath(tree)}: not followed");
+        AssertRefusedQuickly(run, $"{tree}/zero.yaml: symbolic link to /dev/zero, outside {UnixFiles.RealPath(tree)}: not followed");
     }
 
     [Fact]
@@ -141,7 +121,7 @@ public sealed class AuditHostileInputTests : IDisposable
     {
         var run = await RunAsync(["-f", "/dev/zero"]);
 
-        await AssertRefusedQuicklyAsync(run, "/dev/zero: larger than 32 MiB, the limit for one input: not read");
+        AssertRefusedQuickly(run, "/dev/zero: larger than 32 MiB, the limit for one input: not read");
     }
 
     [Fact]
@@ -149,8 +129,22 @@ public sealed class AuditHostileInputTests : IDisposable
     {
         var run = await RunAsync(["-f", "-"], AuditProcess.Zeros(maxBytes: 4L * 1024 * 1024 * 1024));
 
-        await AssertRefusedQuicklyAsync(run, "<stdin>: larger than 32 MiB, the limit for one input: not read");
+        AssertRefusedQuickly(run, "<stdin>: larger than 32 MiB, the limit for one input: not read");
         Assert.True(run.PeakRssMiB < 400, run.ToString()); // 32 MiB of text, not everything that was sent
+    }
+
+    [Fact]
+    public async Task A_directory_mounted_inside_itself_is_not_walked_again()
+    {
+        // A loop no link shows: a bind mount of the directory onto its own subdirectory (in a private mount namespace).
+        Assert.SkipUnless(UnixFiles.EffectiveUserId == 0 && File.Exists("/usr/bin/unshare"), "needs root and unshare(1) to bind-mount");
+        var tree = TreeWithAManifest("mounted");
+        Directory.CreateDirectory(Path.Combine(tree, "sub"));
+
+        var run = await AuditProcess.RunAsync(["-f", tree], null, Deadline, TestContext.Current.CancellationToken,
+            wrapper: ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" \"$0/sub\" && exec \"$@\"", tree]);
+
+        AssertRefusedQuickly(run, $"{tree}/sub: directory reached twice (a mount over itself?): not read again");
     }
 
     internal static async Task MakeFifoAsync(string path)

@@ -6,10 +6,15 @@ namespace RwxGuard.Tests.Audit;
 /// <summary>What one <c>dotnet webhook.dll audit …</c> process did.</summary>
 /// <param name="ExitCode">The exit code (134 after a stack overflow); -1 when it was killed at the deadline.</param>
 /// <param name="PeakRssMiB">The highest VmHWM seen in /proc while it ran (0 where there is no /proc).</param>
-public sealed record AuditProcessRun(int ExitCode, bool Killed, string Stdout, string Stderr, TimeSpan Elapsed, double PeakRssMiB)
+/// <param name="Cpu">User + system CPU time, as last seen in /proc while it ran (so up to one 20 ms poll short; zero
+/// where there is no /proc): the work done, which unlike <paramref name="Elapsed"/> does not grow while the process
+/// waits for a core on a busy machine.</param>
+public sealed record AuditProcessRun(int ExitCode, bool Killed, string Stdout, string Stderr, TimeSpan Elapsed, double PeakRssMiB,
+    TimeSpan Cpu)
 {
     public override string ToString() =>
-        $"exit {(Killed ? "killed at the deadline" : ExitCode)} after {Elapsed.TotalSeconds:F2} s, peak RSS {PeakRssMiB:F0} MiB\n" +
+        $"exit {(Killed ? "killed at the deadline" : ExitCode)} after {Elapsed.TotalSeconds:F2} s ({Cpu.TotalSeconds:F2} s CPU), " +
+        $"peak RSS {PeakRssMiB:F0} MiB\n" +
         $"--- stdout\n{Cut(Stdout)}\n--- stderr\n{Cut(Stderr)}";
 
     private static string Cut(string text) => text.Length > 4000 ? text[..4000] + "…" : text;
@@ -29,10 +34,12 @@ public static class AuditProcess
         Environment.GetEnvironmentVariable("RWXGUARD_TEST_AUDIT_DLL") is { Length: > 0 } dll ? dll : Path.Combine(AppContext.BaseDirectory, "webhook.dll");
 
     /// <param name="stdin">Writes the process's stdin (closed afterwards); null: stdin is empty.</param>
+    /// <param name="wrapper">A command that runs <c>dotnet webhook.dll audit …</c> (its arguments follow the wrapper's).</param>
     public static async Task<AuditProcessRun> RunAsync(IEnumerable<string> args, Func<Stream, CancellationToken, Task>? stdin,
-        TimeSpan deadline, CancellationToken cancellationToken, string? dll = null, string? workingDirectory = null)
+        TimeSpan deadline, CancellationToken cancellationToken, string? dll = null, string? workingDirectory = null,
+        IReadOnlyList<string>? wrapper = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(wrapper?[0] ?? "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -40,6 +47,11 @@ public static class AuditProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (wrapper is not null)
+        {
+            foreach (var arg in wrapper.Skip(1)) start.ArgumentList.Add(arg);
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(dll ?? DefaultDll);
         start.ArgumentList.Add("audit");
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -63,10 +75,12 @@ public static class AuditProcess
         }, CancellationToken.None);
 
         double peak = 0;
+        var cpu = TimeSpan.Zero;
         var killed = false;
         while (!process.HasExited)
         {
             peak = Math.Max(peak, PeakRssMiB(process.Id));
+            cpu = Max(cpu, CpuTime(process.Id));
             if (clock.Elapsed > deadline || cancellationToken.IsCancellationRequested)
             {
                 killed = true;
@@ -78,8 +92,10 @@ public static class AuditProcess
         await process.WaitForExitAsync(CancellationToken.None);
         var elapsed = clock.Elapsed;
         await writer;
-        return new AuditProcessRun(killed ? -1 : process.ExitCode, killed, await stdout, await stderr, elapsed, peak);
+        return new AuditProcessRun(killed ? -1 : process.ExitCode, killed, await stdout, await stderr, elapsed, peak, cpu);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Writes <paramref name="text"/> as UTF-8.</summary>
     public static Func<Stream, CancellationToken, Task> Text(string text) =>
@@ -102,6 +118,22 @@ public static class AuditProcess
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return 0; // exited meanwhile, or no /proc
+        }
+    }
+
+    /// <summary>utime + stime from /proc/PID/stat (fields 14 and 15, after the parenthesised command name), in clock
+    /// ticks of 1/100 s (USER_HZ, 100 on Linux whatever the kernel's HZ).</summary>
+    private static TimeSpan CpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return TimeSpan.Zero;
         }
     }
 
