@@ -5,12 +5,14 @@ using RwxGuard.Benchmarks;
 // baseline-server: the bare Kestrel endpoint the load benchmark compares against.
 // soak: the published server under a mixed load for a few minutes while the fake API server injects faults (Soak).
 // fake-api: only the fake API server, with a kubeconfig for it, for profiling the webhook by hand (see results.md).
+// audit-input: hostile and large inputs through `webhook audit` as a process (docs/reliability.md; --dll for another build).
 return args.FirstOrDefault() switch
 {
     "load" => await LoadBenchmark.RunAsync(args[1..]),
     "baseline-server" => await BaselineServer.RunAsync(args[1..]),
     "soak" => await Soak.RunAsync(args[1..]),
     "fake-api" => await ServeFakeApiAsync(args[1..]),
+    "audit-input" => await AuditInputBenchmark.RunAsync(args[1..]),
     _ => Micro(args.FirstOrDefault() == "micro" ? args[1..] : args),
 };
 

@@ -24,8 +24,6 @@ public static class AuditCommand
     /// configuration too).</summary>
     public const int ExitUnusable = 2;
 
-    private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json"];
-
     /// <param name="time">Stamps PolicyReport results (tests pass a fixed clock).</param>
     public static async Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr,
         TimeProvider? time = null, CancellationToken cancellationToken = default)
@@ -77,12 +75,11 @@ public static class AuditCommand
         }
 
         // Input.
-        var set = new ManifestSet();
-        foreach (var source in await ReadSourcesAsync(arguments.Files, stdin, set.Errors, cancellationToken))
-            ManifestReader.Read(source, arguments.Namespace, set);
+        var set = await ManifestReader.ReadAsync(arguments.Files, stdin, arguments.Namespace, ManifestLimits.Default, cancellationToken);
+        foreach (var warning in set.Warnings) await stderr.WriteLineAsync($"warning: {warning}");
         if (set.Errors.Count > 0)
         {
-            foreach (var error in set.Errors) await stderr.WriteLineAsync(error);
+            foreach (var error in set.Errors) await stderr.WriteLineAsync(error.ToString());
             await stderr.WriteLineAsync("error: unusable input, nothing was checked");
             return ExitUnusable;
         }
@@ -236,47 +233,5 @@ public static class AuditCommand
             errors.AddRange(e.Errors);
             return new T();
         }
-    }
-
-    private static async Task<List<ManifestSource>> ReadSourcesAsync(IReadOnlyList<string> paths, TextReader stdin,
-        List<string> errors, CancellationToken cancellationToken)
-    {
-        var sources = new List<ManifestSource>();
-        var stdinRead = false;
-        foreach (var path in paths)
-        {
-            try
-            {
-                if (path == "-")
-                {
-                    if (stdinRead) continue;
-                    stdinRead = true;
-                    sources.Add(new ManifestSource("<stdin>", await stdin.ReadToEndAsync(cancellationToken)));
-                }
-                else if (Directory.Exists(path))
-                {
-                    var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                        .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                        .Order(StringComparer.Ordinal)
-                        .ToList();
-                    if (files.Count == 0) errors.Add($"{path}: directory has no *.yaml, *.yml or *.json file");
-                    foreach (var file in files)
-                        sources.Add(new ManifestSource(file, await File.ReadAllTextAsync(file, cancellationToken)));
-                }
-                else if (File.Exists(path))
-                {
-                    sources.Add(new ManifestSource(path, await File.ReadAllTextAsync(path, cancellationToken)));
-                }
-                else
-                {
-                    errors.Add($"{path}: no such file or directory");
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.Add($"{path}: cannot read: {e.Message}");
-            }
-        }
-        return sources;
     }
 }

@@ -105,6 +105,7 @@ internal static class AuditOutput
                 ["sources"] = new JsonArray(set.Sources.Select(s => (JsonNode?)s).ToArray()),
                 ["checked"] = Counts(set.Checked),
                 ["skipped"] = Counts(set.Skipped),
+                ["warnings"] = new JsonArray(set.Warnings.Select(w => (JsonNode?)w.ToString()).ToArray()),
             },
         };
         return document.ToJsonString(new JsonSerializerOptions
@@ -159,6 +160,7 @@ internal static class AuditOutput
         var line = new StringBuilder($"{Text.Plural(read, "document")} from {sources}");
         if (set.Checked.Count > 0) line.Append("; checked ").Append(string.Join(", ", set.Checked.Select(c => $"{c.Value} {c.Key}")));
         if (set.Skipped.Count > 0) line.Append("; not checked ").Append(string.Join(", ", set.Skipped.Select(c => $"{c.Value} {c.Key}")));
+        if (set.Warnings.Count > 0) line.Append("; ").Append(Text.Plural(set.Warnings.Count, "warning")).Append(" (stderr)");
         return line.ToString();
     }
 

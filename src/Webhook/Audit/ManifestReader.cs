@@ -30,8 +30,11 @@ internal sealed class ManifestSet
 
     public List<string> Sources { get; } = [];
 
-    /// <summary>"file:line:column: message", one per unusable document or object.</summary>
-    public List<string> Errors { get; } = [];
+    /// <summary>One per unusable input, document or object: nothing should be checked while there is any.</summary>
+    public List<ManifestDiagnostic> Errors { get; } = [];
+
+    /// <summary>Input that was read, but not as written (a duplicate key: the last value is used).</summary>
+    public List<ManifestDiagnostic> Warnings { get; } = [];
 }
 
 /// <summary>
@@ -39,25 +42,106 @@ internal sealed class ManifestSet
 /// <c>StorageClassList</c>, whose items carry no kind), and AdmissionReviews (their <c>request.object</c>; bare
 /// <c>request</c> bodies too). Claims, Deployments, StatefulSets, ReplicaSets, HorizontalPodAutoscalers and
 /// StorageClasses are loaded with KubernetesYaml and mapped with <see cref="ModelMapping"/>; any other kind is counted
-/// and skipped. Errors name the source, line and column.
+/// and skipped. JSON objects written one after another with no separator are read as kubectl reads them
+/// (<see cref="JsonStream"/>). Errors and warnings name the source, line and column. Everything is bounded by
+/// <see cref="ManifestLimits"/>. No console I/O: the caller reports <see cref="ManifestSet.Errors"/> and
+/// <see cref="ManifestSet.Warnings"/>.
 /// </summary>
 internal static partial class ManifestReader
 {
     public const string NotAnObject = "(no apiVersion/kind)";
     public const string AdmissionReviewWithoutObject = "AdmissionReview without object";
 
-    public static void Read(ManifestSource source, string defaultNamespace, ManifestSet into)
+    /// <summary>The name stdin goes by in messages and origins.</summary>
+    public const string StdinName = "<stdin>";
+
+    /// <summary>
+    /// Reads every input: files, directories (recursively, <see cref="ManifestFiles"/>) and <c>-</c> for
+    /// <paramref name="stdin"/> (read once however often it is named). Reading stops at the first input past
+    /// <see cref="ManifestLimits.MaxTotalBytes"/>.
+    /// </summary>
+    public static async Task<ManifestSet> ReadAsync(IReadOnlyList<string> paths, TextReader stdin, string defaultNamespace,
+        ManifestLimits limits, CancellationToken cancellationToken)
+    {
+        var set = new ManifestSet();
+        long total = 0;
+        var stdinRead = false;
+        foreach (var path in paths)
+        {
+            List<string> files;
+            try
+            {
+                if (path == "-")
+                {
+                    if (stdinRead) continue;
+                    stdinRead = true;
+                    files = ["-"];
+                }
+                else if (Directory.Exists(path)) files = ManifestFiles.InDirectory(path, set.Errors);
+                else if (File.Exists(path)) files = [path];
+                else
+                {
+                    set.Errors.Add(ManifestDiagnostic.About(path, "no such file or directory"));
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                set.Errors.Add(ManifestDiagnostic.About(path, $"cannot read: {e.Message}"));
+                continue;
+            }
+
+            foreach (var file in files)
+            {
+                var left = limits.MaxTotalBytes - total;
+                string TooLong(long max) => max < limits.MaxFileBytes
+                    ? $"the input exceeds {Size(limits.MaxTotalBytes)} in all here, the limit for all inputs together: not read"
+                    : $"larger than {Size(limits.MaxFileBytes)}, the limit for one input: not read";
+                var name = file == "-" ? StdinName : file;
+                var (text, bytes) = file == "-"
+                    ? await ManifestFiles.ReadStdinAsync(stdin, name, Math.Min(limits.MaxFileBytes, left), TooLong, set.Errors, cancellationToken)
+                    : await ManifestFiles.ReadFileAsync(file, Math.Min(limits.MaxFileBytes, left), TooLong, set.Errors, cancellationToken);
+                total += bytes;
+                if (total > limits.MaxTotalBytes) return set;
+                if (text is not null) Read(new ManifestSource(name, text), defaultNamespace, set, limits);
+            }
+        }
+        // Empty input is more often a failed `helm template` in a pipe than a clean manifest set.
+        var objects = set.Checked.Values.Sum() + set.Skipped.Values.Sum() - set.Skipped.GetValueOrDefault(NotAnObject);
+        if (paths.Count > 0 && set.Errors.Count == 0 && objects == 0)
+        {
+            set.Errors.Add(ManifestDiagnostic.About(set.Sources.Count == 1 ? set.Sources[0] : "input",
+                "no Kubernetes object: only empty documents, comments or YAML without apiVersion and kind (kubectl apply " +
+                "refuses such input too)"));
+        }
+        return set;
+    }
+
+    /// <summary>Reads one input whose text is in memory.</summary>
+    public static void Read(ManifestSource source, string defaultNamespace, ManifestSet into, ManifestLimits limits)
     {
         into.Sources.Add(source.Name);
         IReadOnlyList<YamlTreeNode> documents;
+        List<YamlDuplicateKey> duplicates;
         try
         {
-            documents = YamlTree.Parse(source.Text);
+            (documents, duplicates) = Parse(source.Text, limits);
+        }
+        catch (YamlLimitException e)
+        {
+            into.Errors.Add(new(source.Name, e.Start.Line, e.Start.Column, $"{WithoutMarks(e.Message)}: not read (docs/audit.md#limits)"));
+            return;
         }
         catch (YamlException e)
         {
-            into.Errors.Add($"{source.Name}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Clean(e.Message)}");
+            var (line, column) = TabIndentation(source.Text, e) ?? (e.Start.Line, e.Start.Column);
+            into.Errors.Add(new(source.Name, line, column, $"invalid YAML: {WithoutMarks(e.Message)}"));
             return;
+        }
+        foreach (var duplicate in duplicates)
+        {
+            into.Warnings.Add(new(source.Name, duplicate.Duplicate.Line, duplicate.Duplicate.Column,
+                $"duplicate key \"{duplicate.Key}\" (first at line {duplicate.First.Line}): the last value is used, as with kubectl"));
         }
 
         var reader = new Reader(source, defaultNamespace, into);
@@ -71,8 +155,8 @@ internal static partial class ManifestReader
                     reader.Visit(mapping, null, null);
                     break;
                 default:
-                    into.Errors.Add($"{source.Name}:{document.Start.Line}:{document.Start.Column}: a document must be " +
-                                    $"a Kubernetes object (a mapping), not a {(document is YamlTreeSequence ? "sequence" : "scalar")}");
+                    into.Errors.Add(new(source.Name, document.Start.Line, document.Start.Column, "a document must be a " +
+                        $"Kubernetes object (a mapping), not a {(document is YamlTreeSequence ? "sequence" : "scalar")}"));
                     break;
             }
         }
@@ -182,7 +266,7 @@ internal static partial class ManifestReader
                 var line = e.Start.Line > 0 ? map.Start.Line + e.Start.Line - 1 : map.Start.Line;
                 var column = e.Start.Line > 0 ? e.Start.Column : map.Start.Column;
                 var inner = e.InnerException is null ? "" : $": {e.InnerException.Message}";
-                into.Errors.Add($"{source.Name}:{line}:{column}: cannot read {kind}: {Clean(e.Message)}{inner}");
+                into.Errors.Add(new(source.Name, line, column, $"cannot read {kind}: {WithoutMarks(e.Message)}{inner}"));
                 return;
             }
             catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
@@ -204,14 +288,59 @@ internal static partial class ManifestReader
         }
 
         private void Error(YamlTreeNode node, string message) =>
-            into.Errors.Add($"{source.Name}:{node.Start.Line}:{node.Start.Column}: {message}");
+            into.Errors.Add(new(source.Name, node.Start.Line, node.Start.Column, message));
+    }
+
+    /// <summary>
+    /// The documents of one input. YAML first; text that is not YAML but JSON values written one after another is
+    /// read value by value, with marks in the coordinates of the whole text.
+    /// </summary>
+    private static (IReadOnlyList<YamlTreeNode> Documents, List<YamlDuplicateKey> Duplicates) Parse(string text, ManifestLimits limits)
+    {
+        var tree = new YamlTree(limits);
+        try
+        {
+            return (tree.Parse(text), tree.DuplicateKeys);
+        }
+        catch (YamlException e) when (e is not YamlLimitException && JsonStream.Split(text) is { } values)
+        {
+            tree = new YamlTree(limits); // counts and duplicates start again
+            var documents = new List<YamlTreeNode>();
+            foreach (var value in values)
+                documents.AddRange(tree.Parse(text, value.Start, value.Length, value.Line, value.Column));
+            return (documents, tree.DuplicateKeys);
+        }
+    }
+
+    /// <summary>
+    /// YamlDotNet reports a tab used as indentation at the start of the enclosing mapping (line 1 for a top-level key);
+    /// kubectl, and the person fixing the file, want the line with the tab: the first indented line after the mark
+    /// whose indentation holds one.
+    /// </summary>
+    private static (long Line, long Column)? TabIndentation(string text, YamlException e)
+    {
+        if (!e.Message.Contains("tab", StringComparison.Ordinal)) return null;
+        var line = e.Start.Line;
+        for (var i = (int)Math.Min(e.Start.Index, text.Length); i < text.Length; i++)
+        {
+            if (text[i] != '\n') continue;
+            line++;
+            for (var j = i + 1; j < text.Length && text[j] is ' ' or '\t'; j++)
+            {
+                if (text[j] == '\t') return (line, j - i);
+            }
+        }
+        return null;
     }
 
     private static void Count(SortedDictionary<string, int> counts, string key) =>
         counts[key] = counts.GetValueOrDefault(key) + 1;
 
+    private static string Size(long bytes) =>
+        bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes:N0} bytes";
+
     /// <summary>YamlDotNet prefixes its messages with the marks, which the caller prints its own way.</summary>
-    private static string Clean(string message) => MarkPrefix().Replace(message, "");
+    public static string WithoutMarks(string message) => MarkPrefix().Replace(message, "");
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
     private static partial Regex MarkPrefix();

@@ -104,11 +104,8 @@ public sealed partial class ReporterService(
                     var results = PolicyAudit.Evaluate(view, policy.Current, mutation.Current)
                         .Where(r => !string.IsNullOrEmpty(r.Namespace)); // reports are namespaced
                     var reports = PolicyReportBuilder.Build(results, now, api, out var dropped);
-                    if (dropped > 0)
-                    {
-                        metrics.ReportResultsDropped.Add(dropped);
-                        LogDropped(dropped, PolicyReportBuilder.MaxReports);
-                    }
+                    metrics.ReportResultsDropped.Add(dropped); // 0 too: the series exists before anything is dropped
+                    if (dropped > 0) LogDropped(dropped, PolicyReportBuilder.MaxReports);
                     await writer.SyncAsync(api, reports, now, cancellationToken);
                 }
             }

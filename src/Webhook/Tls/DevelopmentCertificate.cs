@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RwxGuard.Platform;
 
 namespace RwxGuard.Tls;
 
@@ -63,6 +64,7 @@ public sealed class DevelopmentCertificate
         string? error = null;
         try
         {
+            PrepareDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             CertificateAuthority.WritePem(path, ca);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
@@ -70,5 +72,32 @@ public sealed class DevelopmentCertificate
             error = e.Message;
         }
         return new DevelopmentCertificate(ca, leaf, path, error);
+    }
+
+    /// <summary>
+    /// Whoever owns the directory can replace the CA file that curl and tests are told to trust, and the default one is
+    /// on a shared /tmp: it is created for this user only (0700), and an existing one must belong to this user (the
+    /// link and what it points to), or the CA is not written there.
+    /// </summary>
+    private static void PrepareDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory); // per-user %TEMP%
+            return;
+        }
+        // Directory.CreateDirectory(path, mode) gives the mode to the last directory only: create each missing one.
+        var missing = new Stack<string>();
+        for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!) missing.Push(d);
+        while (missing.TryPop(out var d))
+            Directory.CreateDirectory(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var me = UnixFiles.EffectiveUserId;
+        foreach (var followLinks in new[] { false, true })
+        {
+            var owner = UnixFiles.Status(directory, followLinks).OwnerId;
+            if (owner >= 0 && owner != me)
+                throw new UnauthorizedAccessException($"{directory} belongs to uid {owner}, not to this user (uid {me}), who " +
+                    "could replace the CA there; set Server:DevelopmentCaFile to a file in a directory of your own");
+        }
     }
 }

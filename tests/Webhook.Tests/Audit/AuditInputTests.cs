@@ -9,17 +9,11 @@ namespace RwxGuard.Tests.Audit;
 /// <summary>What <c>webhook audit</c> accepts as input, and how it refuses what it cannot use.</summary>
 public sealed class AuditInputTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rwx-guard-audit-");
+    private readonly ManifestDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Write(string relative, string text)
-    {
-        var path = Path.Combine(_dir.FullName, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string relative, string text) => _dir.Write(relative, text);
 
     [Fact]
     public async Task Stdin_is_read_with_dash()

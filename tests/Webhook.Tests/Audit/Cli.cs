@@ -39,30 +39,13 @@ public static class Cli
     }
 
     /// <summary>The real binary (webhook.dll next to the tests) with <paramref name="stdin"/> piped in: `… | webhook audit -f -`.</summary>
+    /// <summary>The built <c>webhook.dll audit …</c> as its own process, <paramref name="stdin"/> piped in.</summary>
     public static async Task<CliRun> RunBinaryWithStdinAsync(string stdin, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "webhook.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not next to the test assembly");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var ct = TestContext.Current.CancellationToken;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliRun(process.ExitCode, await stdout, await stderr);
+        Assert.Equal("audit", args[0]);
+        var run = await AuditProcess.RunAsync(args[1..], AuditProcess.Text(stdin), TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.False(run.Killed, run.ToString());
+        return new CliRun(run.ExitCode, run.Stdout, run.Stderr);
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using RwxGuard.Options;
 using RwxGuard.Tests.Cluster;
 using RwxGuard.Tests.Infrastructure;
+using RwxGuard.Tests.Infrastructure.FakeKube;
 using RwxGuard.Tests.Mutation;
 using RwxGuard.Tests.Telemetry;
 using static RwxGuard.Tests.Cluster.ApiResource;
@@ -403,11 +404,14 @@ public sealed class MonitoringMetricsTests(MonitoringMetricsTests.ScrapedServer 
             Assert.True(reading.Labels.Contains(m.Groups[1].Value), $"{where}: legend {{{{{m.Groups[1].Value}}}}} is not a label the query keeps");
     }
 
-    /// <summary>The real server with a watched (fake) cluster, driven through every kind of outcome, then scraped.</summary>
+    /// <summary>
+    /// The real server with a watched (fake, stateful) cluster, driven through every kind of outcome, reporting a
+    /// violation that already runs, then scraped.
+    /// </summary>
     public sealed class ScrapedServer : IAsyncLifetime
     {
         private const string Ns = "tzlil-tets"; // the namespace of the datree capture
-        private readonly KubeApiFake _api = new();
+        private FakeKubeApi _api = null!;
         private readonly TempDir _dir = new("monitoring");
 
         /// <summary>Series name → the label sets it was scraped with.</summary>
@@ -426,11 +430,15 @@ public sealed class MonitoringMetricsTests(MonitoringMetricsTests.ScrapedServer 
 
         public async ValueTask InitializeAsync()
         {
+            _api = await FakeKubeApi.StartAsync();
             var kubeconfig = _api.WriteKubeconfig(_dir.Path("kubeconfig"));
             var settings = _dir.Path("settings.json");
             await File.WriteAllTextAsync(settings, """{ "Policy": { "Mode": "Enforce" } }""");
-            _api.OnList(Claims, Ok(Json.List(Claims, "100", Json.Claim(Ns, "data", "100", ["ReadWriteOnce"]))));
-            _api.OnList(StorageClasses, Ok(Fixtures.Read(Path.Combine("storageclasses", "eks.json"))));
+            _api.Seed(ResourceType.Claims, Json.Claim(Ns, "data", "100", ["ReadWriteOnce"]));
+            foreach (var storageClass in JsonNode.Parse(Fixtures.Read(Path.Combine("storageclasses", "eks.json")))!["items"]!.AsArray())
+                _api.Seed(ResourceType.StorageClasses, storageClass!.ToJsonString());
+            // A violation that already runs: the reporter writes a PolicyReport for it.
+            _api.Seed(ResourceType.Deployments, Json.Deployment(Ns, "already-there", "101", 3, ["data"]));
 
             await using var webhook = await RunningWebhook.StartAsync(args: ["--kubeconfig", kubeconfig, "--config", settings],
                 settings: new Dictionary<string, string?>
@@ -438,6 +446,8 @@ public sealed class MonitoringMetricsTests(MonitoringMetricsTests.ScrapedServer 
                     ["Cluster:Connection"] = "Kubeconfig",
                     ["Cluster:BackoffInitialSeconds"] = "0.02",
                     ["Cluster:BackoffMaxSeconds"] = "0.2",
+                    ["Reporting:IntervalSeconds"] = "0.2",
+                    ["Reporting:LeaseNamespace"] = "rwx-guard",
                 });
             await Poll.UntilAsync(async () => (await webhook.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK,
                 "the cluster view synced (readyz)", TimeSpan.FromSeconds(30));
@@ -469,12 +479,15 @@ public sealed class MonitoringMetricsTests(MonitoringMetricsTests.ScrapedServer 
             http.DefaultRequestHeaders.TryAddWithoutValidation("Accept",
                 "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2");
             var text = "";
-            // The exporter caches a scrape briefly: poll until the rejected edit shows.
+            // The exporter caches a scrape briefly: poll until the rejected edit and the report write show.
             await Poll.UntilAsync(async () =>
             {
                 text = await http.GetStringAsync("/metrics");
-                return Parse(text).GetValueOrDefault("rwxguard_settings_reloads_total")?.Any(l => l.GetValueOrDefault("result") == "failure") == true;
-            }, "the rejected settings edit in /metrics", TimeSpan.FromSeconds(15), () => text);
+                var samples = Parse(text);
+                return samples.GetValueOrDefault("rwxguard_settings_reloads_total")?.Any(l => l.GetValueOrDefault("result") == "failure") == true
+                       && samples.ContainsKey("rwxguard_report_writes_total");
+            }, "the rejected settings edit and the report write in /metrics", TimeSpan.FromSeconds(15), () => text);
+            Assert.Single(_api.Store.List(ResourceType.PolicyReports, Ns));
             foreach (var (name, series) in Parse(text)) Samples[name] = series;
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using RwxGuard.Platform;
 using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Tls;
 
@@ -81,5 +82,63 @@ public sealed class DevelopmentCertificateTests
         chain.ChainPolicy.CustomTrustStore.Add(X509Certificate2.CreateFromPem(File.ReadAllText(dir.File("ca.crt"))));
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         Assert.True(chain.Build(dev.Leaf));
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // per-user %TEMP% there
+    public void The_CA_directory_is_created_for_this_user_only()
+    {
+        using var dir = new TempDirectory();
+        var caFile = dir.File("dev/rwx-guard/dev-ca.crt");
+
+        var dev = DevelopmentCertificate.Create(caFile, TimeProvider.System);
+
+        Assert.Null(dev.CaFileError);
+        Assert.True(File.Exists(caFile));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(dir.File("dev/rwx-guard")));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(dir.File("dev"))); // every directory it creates
+    }
+
+    [Fact]
+    public async Task A_CA_directory_of_another_user_or_a_link_of_another_user_is_refused()
+    {
+        // On a shared /tmp, whoever made /tmp/rwx-guard first could swap the CA that curl is told to trust.
+        using var dir = new TempDirectory();
+        string theirs, theirLink;
+        if (UnixFiles.EffectiveUserId == 0)
+        {
+            theirs = dir.File("theirs");
+            Directory.CreateDirectory(theirs);
+            await ChownAsync("65534", theirs);
+            var mine = dir.File("mine");
+            Directory.CreateDirectory(mine);
+            theirLink = dir.File("their-link");
+            File.CreateSymbolicLink(theirLink, mine); // a link of theirs to a directory of mine: they can re-point it
+            await ChownAsync("-h", "65534", theirLink);
+        }
+        else
+        {
+            theirs = "/"; // root's: this user could not write there anyway, but must be told why
+            theirLink = "/proc/self"; // a link root owns
+        }
+
+        var inTheirs = DevelopmentCertificate.Create(Path.Combine(theirs, "dev-ca.crt"), TimeProvider.System);
+        var throughLink = DevelopmentCertificate.Create(Path.Combine(theirLink, "dev-ca.crt"), TimeProvider.System);
+
+        Assert.Contains($"{theirs} belongs to uid", inTheirs.CaFileError);
+        Assert.Contains($"not to this user (uid {UnixFiles.EffectiveUserId})", inTheirs.CaFileError);
+        Assert.Contains("set Server:DevelopmentCaFile", inTheirs.CaFileError);
+        Assert.False(File.Exists(Path.Combine(theirs, "dev-ca.crt")));
+        Assert.Contains($"{theirLink} belongs to uid", throughLink.CaFileError);
+        Assert.False(File.Exists(Path.Combine(theirLink, "dev-ca.crt")));
+    }
+
+    private static async Task ChownAsync(params string[] args)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", args);
+        await chown.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, chown.ExitCode);
     }
 }
