@@ -10,6 +10,8 @@ public static class Rules
     public const string ClaimNotFound = "claim-not-found";
     public const string WorkloadNotFound = "workload-not-found";
     public const string ClusterUnavailable = "cluster-unavailable";
+    /// <summary>The cluster view kept only part of a huge pod template (Mapping.Retention.Cached).</summary>
+    public const string TemplateTruncated = "template-truncated";
     public const string ClaimMutated = "claim-rwx";
     public const string ClaimLeftAlone = "claim-left-alone";
     public const string NoRwxClass = "no-rwx-class";

@@ -116,6 +116,11 @@ public sealed class ReplicatedWorkloadPolicy
     {
         var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
         AddLookupFindings(findings, what, source, scan, view, options);
+        if (workload.Template.Truncated)
+            findings.Add(new Finding(Rules.TemplateTruncated, FindingKind.Warning,
+                $"{what} has more claims or containers in its pod template than rwx-guard keeps in its view of the cluster; " +
+                $"only the first {workload.Template.ClaimNames.Count} claims were checked.",
+                Text.Warning($"{what}: pod template too large for the cluster view; only {workload.Template.ClaimNames.Count} claims checked")));
         if (scan.SingleAttach.Count > 0)
             findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach, note) : ExistingViolation(what, source, scan.SingleAttach));
         else

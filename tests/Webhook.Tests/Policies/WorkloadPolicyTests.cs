@@ -77,6 +77,20 @@ public sealed class WorkloadPolicyTests
         Assert.True(Policy.EvaluateWorkload(Workload(WorkloadKind.StatefulSet, "db", 3, "shared-rwo"), null, view, Defaults).HasViolation);
     }
 
+    /// <summary>The view keeps at most 256 claims of a pod template: a /scale of such a workload says what it checked.</summary>
+    [Fact]
+    public void A_workload_cut_short_in_the_view_is_checked_on_what_was_kept_and_says_so()
+    {
+        var view = new FakeClusterView().Add(Claim("data", M.ReadWriteOnce))
+            .Add(Workload("huge", 1, "data") with { Template = new PodTemplateInfo { ClaimNames = ["data"], Truncated = true } });
+
+        var result = Policy.EvaluateScale(new ScaleInfo(WorkloadKind.Deployment, Ns, "huge", 3), null, view, Defaults);
+
+        Assert.True(result.HasViolation);
+        var warning = Assert.Single(result.Findings, f => f.Rule == Rules.TemplateTruncated);
+        Assert.Contains("only 1 claims checked", warning.Warning);
+    }
+
     [Fact]
     public void Standalone_replicaset_is_checked_but_one_controlled_by_a_known_deployment_is_left_to_its_deployment()
     {
