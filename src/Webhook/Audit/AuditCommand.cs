@@ -86,7 +86,7 @@ public static class AuditCommand
 
         // The live cluster, when asked for.
         ClusterView? live = null;
-        IKubernetes? client = null;
+        Kubernetes? client = null;
         try
         {
             if (clusterOptions is not null)

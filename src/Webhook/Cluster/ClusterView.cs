@@ -46,28 +46,30 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     private CancellationTokenSource? _stop;
     private Task[] _running = [];
 
-    public ClusterView(IKubernetes client, ClusterOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    public ClusterView(Kubernetes client, ClusterOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _staleAfter = TimeSpan.FromSeconds(options.StaleAfterSeconds);
+        var api = new ApiTransport(client, _time);
 
         // The one table of what is watched: each entry lists and watches one resource into one store.
         _caches =
         [
-            Cache(ResourceClients.PersistentVolumeClaims(client), _claims, c => ModelMapping.ToClaim(c, Retention.Cached)),
-            Cache(ResourceClients.DeploymentClient(client), _workloads[WorkloadKind.Deployment],
-                d => ModelMapping.ToWorkload(d, Retention.Cached), OnWorkloadChanged),
-            Cache(ResourceClients.StatefulSetClient(client), _workloads[WorkloadKind.StatefulSet],
-                s => ModelMapping.ToWorkload(s, Retention.Cached), OnWorkloadChanged),
-            Cache(ResourceClients.ReplicaSetClient(client), _workloads[WorkloadKind.ReplicaSet],
-                r => ModelMapping.ToWorkload(r, Retention.Cached), OnWorkloadChanged),
-            Cache(ResourceClients.AutoscalerClient(client), _autoscalers, h => ModelMapping.ToHpa(h, Retention.Cached), OnAutoscalerChanged),
-            Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass,
+            Cache(ResourceClients.PersistentVolumeClaims(api), _claims, c => ShapeMapping.ToClaim(c, null, null, Retention.Cached)),
+            Cache(ResourceClients.DeploymentClient(api), _workloads[WorkloadKind.Deployment],
+                d => ShapeMapping.ToWorkload(WorkloadKind.Deployment, d, null, null, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.StatefulSetClient(api), _workloads[WorkloadKind.StatefulSet],
+                s => ShapeMapping.ToWorkload(WorkloadKind.StatefulSet, s, null, null, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.ReplicaSetClient(api), _workloads[WorkloadKind.ReplicaSet],
+                r => ShapeMapping.ToWorkload(WorkloadKind.ReplicaSet, r, null, null, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.AutoscalerClient(api), _autoscalers, h => ShapeMapping.ToHpa(h, null, null, Retention.Cached),
+                OnAutoscalerChanged),
+            Cache(ResourceClients.StorageClassClient(api), _storageClasses, ShapeMapping.ToStorageClass,
                 afterChange: () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]),
-            Cache(ResourceClients.NamespaceClient(client), _namespaces, n => ModelMapping.ToNamespace(n, Retention.Cached)),
+            Cache(ResourceClients.NamespaceClient(api), _namespaces, n => ShapeMapping.ToNamespace(n, Retention.Cached)),
         ];
     }
 
@@ -78,7 +80,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
 
     private CachedResource Cache<T, TInfo>(ResourceClient<T> resource, InfoStore<TInfo> store, Func<T, TInfo> map,
         Action<TInfo?, TInfo?>? changed = null, Action? afterChange = null)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : class, IObjectShape
         where TInfo : class
     {
         Interlocked.Increment(ref _unsynced);

@@ -31,9 +31,10 @@ public static class ClusterViewRegistration
 
         if (connection.Configuration is { } kubernetes)
         {
-            services.AddSingleton<IKubernetes>(_ => new Kubernetes(kubernetes));
+            services.AddSingleton(_ => new Kubernetes(kubernetes));
+            services.AddSingleton<IKubernetes>(sp => sp.GetRequiredService<Kubernetes>());
             services.AddSingleton(sp => new ClusterView(
-                sp.GetRequiredService<IKubernetes>(),
+                sp.GetRequiredService<Kubernetes>(),
                 options,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterView>()));

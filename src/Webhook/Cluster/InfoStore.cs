@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
-using RwxGuard.Policies;
+using RwxGuard.Mapping;
 using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
@@ -46,10 +44,10 @@ internal sealed class StoreSink<T, TInfo>(
     Action<TInfo?, TInfo?> changed,
     Action? afterChange,
     ILogger logger) : ICacheSink<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : class, IObjectShape
     where TInfo : class
 {
-    public static ObjectKey KeyOf(T item) => new(item.Metadata?.NamespaceProperty ?? "", item.Metadata?.Name ?? "");
+    public static ObjectKey KeyOf(T item) => new(item.Meta?.Namespace ?? "", item.Meta?.Name ?? "");
 
     public ICacheReplacement<T> BeginReplace() => new Replacement(this);
 
@@ -61,7 +59,7 @@ internal sealed class StoreSink<T, TInfo>(
 
         public void Add(T item)
         {
-            if (item.Metadata?.Name is null) return;
+            if (item.Meta?.Name is null) return;
             if (sink.TryMap(item, out var info)) _next[KeyOf(item)] = info;
         }
 
@@ -80,7 +78,7 @@ internal sealed class StoreSink<T, TInfo>(
 
     public void Upsert(T item)
     {
-        if (item.Metadata?.Name is null || !TryMap(item, out var info)) return;
+        if (item.Meta?.Name is null || !TryMap(item, out var info)) return;
         var old = store.Set(KeyOf(item), info);
         changed(old, info);
         afterChange?.Invoke();
@@ -88,7 +86,7 @@ internal sealed class StoreSink<T, TInfo>(
 
     public void Delete(T item)
     {
-        if (item.Metadata?.Name is null) return;
+        if (item.Meta?.Name is null) return;
         if (store.Remove(KeyOf(item)) is { } old)
         {
             changed(old, null);

@@ -1,6 +1,5 @@
-using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
+using RwxGuard.Mapping;
 using RwxGuard.Options;
 
 namespace RwxGuard.Cluster;
@@ -38,9 +37,10 @@ internal sealed record LoopTimings(TimeSpan ShortWatch, TimeSpan ListRequestTime
 }
 
 /// <summary>
-/// client-go's reflector, reduced to what the view needs: paginated list → replace the store → watch from the list's
-/// resourceVersion (bookmarks on) → on a normal end, watch again from the last resourceVersion seen → on 410 Expired,
-/// list again → on any other error, back off (exponential, jittered, Retry-After honoured) and reconnect.
+/// client-go's reflector, reduced to what the view needs: the initial state (a watch-list where the server streams it,
+/// else a paginated list) → replace the store → watch from its resourceVersion (bookmarks on) → on a normal end, watch
+/// again from the last resourceVersion seen → on 410 Expired, start over → on any other error, back off (exponential,
+/// jittered, Retry-After honoured) and reconnect.
 /// </summary>
 internal sealed class ListWatchLoop<T>(
     ResourceClient<T> client,
@@ -50,18 +50,14 @@ internal sealed class ListWatchLoop<T>(
     LoopTimings timings,
     TimeProvider time,
     ILogger logger)
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : class, IObjectShape
 {
     private enum WatchOutcome { Ended, Expired, Failed }
 
-    private readonly record struct WatchResult(WatchOutcome Outcome, string ResourceVersion, int Events, TimeSpan Elapsed, Exception? Error);
+    private readonly record struct WatchResult(WatchOutcome Outcome, string? ResourceVersion, int Events, TimeSpan Elapsed, Exception? Error);
 
-    /// <summary>
-    /// A watch that has stayed open this long without an error counts as a working connection even before its first
-    /// event (KubernetesClient hands the stream over only once the first line arrives, so the response headers
-    /// cannot be seen). Refusals, 4xx/5xx and 410 all arrive well within it.
-    /// </summary>
-    private TimeSpan WatchHealthyAfter { get; } = TimeSpan.FromSeconds(Math.Min(options.StaleAfterSeconds / 2, 5));
+    /// <summary>A watch-list is tried until the server refuses one; then paginated lists, for the life of the loop.</summary>
+    private bool _watchList = options.InitialList == InitialList.Auto;
 
     public string Resource => client.Resource;
 
@@ -76,20 +72,36 @@ internal sealed class ListWatchLoop<T>(
             TimeSpan? delay = null;
             try
             {
-                if (resourceVersion is null)
+                WatchResult result;
+                if (resourceVersion is null && _watchList)
                 {
-                    resourceVersion = await ListAsync(stop).ConfigureAwait(false);
-                    backoff.Reset();
-                    watchesSinceList = 0;
+                    // The initial state and the watch in one request; the store is replaced at the initial-events bookmark.
+                    watchesSinceList = 1;
+                    result = await WatchOnceAsync(null, sink.BeginReplace(), stop).ConfigureAwait(false);
+                    if (result is { Outcome: WatchOutcome.Failed, Error: { } refused } && ApiErrors.IsRefusal(refused))
+                    {
+                        _watchList = false;
+                        ClusterLog.NoWatchList(logger, Resource, ApiErrors.Describe(refused));
+                        continue; // straight to a paginated list
+                    }
+                    if (result.ResourceVersion is not null) backoff.Reset();
                 }
-
-                if (watchesSinceList++ > 0) health.WatchRestarted();
-                var result = await WatchOnceAsync(resourceVersion, stop).ConfigureAwait(false);
+                else
+                {
+                    if (resourceVersion is null)
+                    {
+                        resourceVersion = await ListAsync(stop).ConfigureAwait(false);
+                        backoff.Reset();
+                        watchesSinceList = 0;
+                    }
+                    if (watchesSinceList++ > 0) health.WatchRestarted();
+                    result = await WatchOnceAsync(resourceVersion, null, stop).ConfigureAwait(false);
+                }
                 resourceVersion = result.ResourceVersion;
                 switch (result.Outcome)
                 {
                     case WatchOutcome.Expired:
-                        ClusterLog.Relisting(logger, Resource, resourceVersion, ApiErrors.Describe(result.Error!));
+                        ClusterLog.Relisting(logger, Resource, resourceVersion ?? "(initial)", ApiErrors.Describe(result.Error!));
                         Healthy();
                         health.RelistStarted();
                         resourceVersion = null;
@@ -142,7 +154,7 @@ internal sealed class ListWatchLoop<T>(
     private TimeSpan Failed(Exception error, string operation, Backoff backoff)
     {
         var now = time.GetUtcNow();
-        var delay = backoff.Next(ApiErrors.RetryAfter(error, now));
+        var delay = backoff.Next(ApiErrors.RetryAfter(error));
         var description = ApiErrors.Describe(error);
         if (health.Failed(description, now))
             ClusterLog.Failing(logger, operation, Resource, description, delay.TotalSeconds, error);
@@ -171,51 +183,59 @@ internal sealed class ListWatchLoop<T>(
         if (string.IsNullOrEmpty(resourceVersion))
             throw new InvalidOperationException($"the {Resource} list carried no metadata.resourceVersion");
 
+        Commit(replacement, resourceVersion, "list");
+        return resourceVersion;
+    }
+
+    private void Commit(ICacheReplacement<T> replacement, string resourceVersion, string how)
+    {
         var first = !health.Synced;
         replacement.Commit();
         // Healthy first: the cache must not be seen synced (ready) while it still reads as failing.
         Healthy();
         health.ListCompleted(resourceVersion);
-        ClusterLog.Listed(logger, Resource, replacement.Count, resourceVersion, first ? "synced" : "relisted");
-        return resourceVersion;
+        ClusterLog.Listed(logger, Resource, replacement.Count, resourceVersion, (first ? "synced" : "relisted") + " by " + how);
     }
 
-    private async Task<WatchResult> WatchOnceAsync(string resourceVersion, CancellationToken stop)
+    /// <summary>
+    /// One watch request until it ends. With <paramref name="initial"/> it is a watch-list: its ADDED events fill the
+    /// replacement until the initial-events bookmark commits it, and the same stream goes on as a watch. The result's
+    /// resourceVersion is the last one seen (null: a watch-list that never completed its initial state).
+    /// </summary>
+    private async Task<WatchResult> WatchOnceAsync(string? resourceVersion, ICacheReplacement<T>? initial, CancellationToken stop)
     {
-        // KubernetesClient reports ERROR events (a Status object) and undecodable lines through onError and keeps
-        // reading; the loop below stops at the first one so no event is skipped while the resourceVersion advances.
-        var errors = new List<Exception>();
-        void OnError(Exception e)
-        {
-            lock (errors) errors.Add(e);
-        }
-
         var started = time.GetTimestamp();
         var events = 0;
         var timeoutSeconds = options.WatchTimeoutSeconds;
         using var watchdog = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds) + timings.WatchGrace, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, watchdog.Token);
-        var finished = false;
-        using var openLongEnough = new CancellationTokenSource(WatchHealthyAfter, time);
-        using var proof = openLongEnough.Token.Register(() =>
-        {
-            lock (errors)
-                if (!finished && errors.Count == 0) Healthy();
-        });
-        Exception? thrown = null;
+        // A watch-list must deliver its initial state within a list's time: a server that ignores the parameters sends
+        // a plain watch, which never ends its initial events.
+        using var initialDeadline = new CancellationTokenSource(initial is null ? Timeout.InfiniteTimeSpan : timings.ListRequestTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, watchdog.Token, initialDeadline.Token);
+        Exception? failure = null;
         try
         {
-            await foreach (var (type, item) in client.WatchAsync(resourceVersion, timeoutSeconds, OnError, linked.Token).ConfigureAwait(false))
+            await foreach (var change in client.WatchAsync(resourceVersion, initial is not null, timeoutSeconds, Healthy, linked.Token)
+                               .ConfigureAwait(false))
             {
-                lock (errors)
-                    if (errors.Count > 0) break;
-                if (events++ == 0) Healthy();
-                Apply(type, item);
-                var itemVersion = item?.Metadata?.ResourceVersion;
-                if (!string.IsNullOrEmpty(itemVersion))
+                events++;
+                if (initial is not null)
                 {
-                    resourceVersion = itemVersion;
-                    health.Progressed(itemVersion);
+                    if (change.Type == EventType.Added && change.Object is { } added) initial.Add(added);
+                    if (!change.InitialEventsEnd) continue;
+                    // The whole state has arrived: it becomes the store, and the stream carries on as a watch.
+                    Commit(initial, change.ResourceVersion ?? "", "watch-list");
+                    initial = null;
+                    initialDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    Apply(change);
+                }
+                if (!string.IsNullOrEmpty(change.ResourceVersion))
+                {
+                    resourceVersion = change.ResourceVersion;
+                    health.Progressed(change.ResourceVersion);
                 }
             }
         }
@@ -228,42 +248,45 @@ internal sealed class ListWatchLoop<T>(
         {
             ClusterLog.WatchOverdue(logger, Resource, timeoutSeconds);
         }
+        catch (Exception) when (initialDeadline.IsCancellationRequested && initial is not null)
+        {
+            // reported below as a watch-list not served
+        }
         catch (Exception e)
         {
-            thrown = e;
+            failure = e;
         }
 
         var elapsed = time.GetElapsedTime(started);
-        Exception[] reported;
-        lock (errors)
-        {
-            finished = true;
-            reported = [.. errors];
-        }
-        if (thrown is not null && !(events == 0 && ApiErrors.IsEmptyWatchStream(thrown)))
-            reported = [.. reported, thrown];
-
-        if (reported.FirstOrDefault(ApiErrors.IsExpired) is { } expired)
-            return new WatchResult(WatchOutcome.Expired, resourceVersion, events, elapsed, expired);
-        if (reported.Length > 0)
-            return new WatchResult(WatchOutcome.Failed, resourceVersion, events, elapsed, reported[0]);
+        // A watch-list whose stream ended before its initial-events bookmark: a server that does not stream lists and
+        // ignored the parameters (a plain watch from "now"). Nothing was committed; it counts as a refusal.
+        if (failure is null && initial is not null)
+            failure = new ApiException(System.Net.HttpStatusCode.BadRequest, "watch-list not served", new ApiStatus
+            {
+                Message = $"no {ResourceClient<T>.InitialEventsEndAnnotation} bookmark after {events} events (the stream " +
+                          $"ended, or ran past {timings.ListRequestTimeout.TotalSeconds:0} s)",
+            }, null);
+        if (failure is not null && ApiErrors.IsExpired(failure))
+            return new WatchResult(WatchOutcome.Expired, resourceVersion, events, elapsed, failure);
+        if (failure is not null)
+            return new WatchResult(WatchOutcome.Failed, initial is null ? resourceVersion : null, events, elapsed, failure);
         return new WatchResult(WatchOutcome.Ended, resourceVersion, events, elapsed, null);
     }
 
-    private void Apply(WatchEventType type, T item)
+    private void Apply(ObjectEvent<T> change)
     {
-        if (item?.Metadata is null) return;
-        switch (type)
+        if (change.Object?.Meta is null) return;
+        switch (change.Type)
         {
-            case WatchEventType.Added:
-            case WatchEventType.Modified:
-                sink.Upsert(item);
+            case EventType.Added:
+            case EventType.Modified:
+                sink.Upsert(change.Object);
                 break;
-            case WatchEventType.Deleted:
-                sink.Delete(item);
+            case EventType.Deleted:
+                sink.Delete(change.Object);
                 break;
             default:
-                // BOOKMARK carries only metadata.resourceVersion; ERROR never reaches here (it goes to onError).
+                // BOOKMARK carries only metadata.resourceVersion; ERROR ends the stream with an exception.
                 break;
         }
     }
@@ -291,6 +314,9 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Cluster view: could not apply a {Resource} object {Key}; it is skipped")]
     public static partial void Unmappable(ILogger logger, string resource, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Cluster view: {Resource}: the API server does not stream lists ({Reason}); using paginated lists")]
+    public static partial void NoWatchList(ILogger logger, string resource, string reason);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Cluster view: the {Resource} loop stopped unexpectedly")]
     public static partial void LoopCrashed(ILogger logger, string resource, Exception exception);

@@ -1,13 +1,19 @@
-using RwxGuard.Domain;
 namespace RwxGuard.Mapping;
 
-// Minimal shapes of the Kubernetes objects an admission request carries. Only the fields the policies read are
-// declared: the source-generated deserializer skips everything else (managedFields, status conditions, …) without
-// allocating, which is what keeps a 12 KB Deployment cheap to decode.
+// Minimal shapes of the Kubernetes objects an admission request carries and the cluster view lists and watches. Only
+// the fields the policies read are declared: the source-generated deserializer skips everything else (managedFields,
+// status conditions, …) without allocating, which is what keeps a 12 KB Deployment cheap to decode.
+
+/// <summary>An object shape: its metadata, whatever its kind.</summary>
+public interface IObjectShape
+{
+    ObjectMeta? Meta { get; }
+}
 
 public class ObjectMeta
 {
     public string? Name { get; set; }
+    public string? ResourceVersion { get; set; }
     public string? GenerateName { get; set; }
     public string? Namespace { get; set; }
     public string? Uid { get; set; }
@@ -34,12 +40,13 @@ public sealed class OwnerReference
     public bool? Controller { get; set; }
 }
 
-/// <summary>apps/v1 Deployment, StatefulSet or ReplicaSet.</summary>
-public sealed class WorkloadObject
+/// <summary>apps/v1 Deployment, StatefulSet, ReplicaSet or DaemonSet.</summary>
+public sealed class WorkloadObject : IObjectShape
 {
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public ObjectMeta? Metadata { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
     public WorkloadSpec? Spec { get; set; }
 }
 
@@ -107,11 +114,12 @@ public sealed class EnvVarSource;
 public sealed class EnvFromSource;
 
 /// <summary>autoscaling/v1 Scale, what /scale subresource requests carry.</summary>
-public sealed class ScaleObject
+public sealed class ScaleObject : IObjectShape
 {
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public ObjectMeta? Metadata { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
     public ScaleSpec? Spec { get; set; }
 }
 
@@ -121,11 +129,12 @@ public sealed class ScaleSpec
 }
 
 /// <summary>v1 PersistentVolumeClaim.</summary>
-public sealed class ClaimObject
+public sealed class ClaimObject : IObjectShape
 {
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public AnnotatedObjectMeta? Metadata { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
     public ClaimSpec? Spec { get; set; }
     public ClaimStatus? Status { get; set; }
 }
@@ -153,11 +162,12 @@ public sealed class TypedReference
 }
 
 /// <summary>autoscaling/v1 or v2 HorizontalPodAutoscaler: the fields rwx-guard reads are the same in both.</summary>
-public sealed class HpaObject
+public sealed class HpaObject : IObjectShape
 {
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public ObjectMeta? Metadata { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
     public HpaSpec? Spec { get; set; }
 }
 
@@ -173,4 +183,19 @@ public sealed class CrossVersionObjectReference
     public string? ApiVersion { get; set; }
     public string? Kind { get; set; }
     public string? Name { get; set; }
+}
+
+/// <summary>storage.k8s.io/v1 StorageClass.</summary>
+public sealed class StorageClassObject : IObjectShape
+{
+    public AnnotatedObjectMeta? Metadata { get; set; }
+    public string? Provisioner { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
+}
+
+/// <summary>v1 Namespace: its labels (where cluster admins set the enforcement mode).</summary>
+public sealed class NamespaceObject : IObjectShape
+{
+    public ObjectMeta? Metadata { get; set; }
+    ObjectMeta? IObjectShape.Meta => Metadata;
 }

@@ -103,6 +103,16 @@ internal static class RecordMapping
         };
     }
 
+    /// <summary>
+    /// A ReplicaSet controlled by an apps/v1 Deployment, kept in the view: it is decided through its Deployment, so the
+    /// view keeps only the claims it mounts (to tell which claims it uses if its owner cannot be verified), not its
+    /// containers. A Deployment keeps up to 10 old ReplicaSets, each with the whole pod template: they are most of the
+    /// workload objects of a real cluster.
+    /// </summary>
+    public static bool KeepsOnlyClaims(WorkloadKind kind, OwnerInfo? owner, Retention retention) =>
+        retention == Retention.Cached && kind == WorkloadKind.ReplicaSet
+        && owner is { ApiVersion: "apps/v1", Kind: "Deployment" };
+
     /// <summary>The ownerReference with <c>controller: true</c>, if any.</summary>
     public static OwnerInfo? ControllerOwner(IEnumerable<OwnerFields>? owners)
     {

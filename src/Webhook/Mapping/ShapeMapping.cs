@@ -3,33 +3,48 @@ using RwxGuard.Domain;
 namespace RwxGuard.Mapping;
 
 /// <summary>
-/// Adapter of <see cref="RecordMapping"/> for the minimal shapes an admission request is decoded into
-/// (<see cref="ObjectShapes"/>). The request's namespace and name are authoritative (CREATE with generateName has none yet).
+/// Adapter of <see cref="RecordMapping"/> for the minimal shapes (<see cref="ObjectShapes"/>) that admission requests
+/// and the cluster view's lists and watches are decoded into. For a request, its namespace and name are authoritative
+/// (CREATE with generateName has none yet); the view passes none and keeps records bounded (<see cref="Retention.Cached"/>).
 /// </summary>
 public static class ShapeMapping
 {
-    public static WorkloadInfo ToWorkload(WorkloadKind kind, WorkloadObject obj, string? requestNamespace, string? requestName) =>
-        RecordMapping.Workload(kind, Meta(obj.Metadata), requestNamespace, requestName, obj.Spec?.Replicas,
+    public static WorkloadInfo ToWorkload(WorkloadKind kind, WorkloadObject obj, string? requestNamespace, string? requestName,
+        Retention? retention = null)
+    {
+        var keep = retention ?? Retention.Transient;
+        var owner = Owner(obj.Metadata);
+        return RecordMapping.Workload(kind, Meta(obj.Metadata), requestNamespace, requestName, obj.Spec?.Replicas,
             obj.Spec?.Strategy is { } s ? RecordMapping.Strategy(s.Type, s.RollingUpdate?.MaxSurge) : null,
-            ToTemplate(obj.Spec?.Template), Owner(obj.Metadata), Retention.Transient);
+            ToTemplate(obj.Spec?.Template, keep, RecordMapping.KeepsOnlyClaims(kind, owner, keep)), owner, keep);
+    }
 
-    public static PodTemplateInfo ToTemplate(PodTemplate? template) =>
+    public static PodTemplateInfo ToTemplate(PodTemplate? template) => ToTemplate(template, Retention.Transient, claimsOnly: false);
+
+    private static PodTemplateInfo ToTemplate(PodTemplate? template, Retention retention, bool claimsOnly) =>
         template?.Spec is not { } spec
             ? PodTemplateInfo.None
-            : RecordMapping.PodTemplate(spec.Volumes?.Select(v => v?.PersistentVolumeClaim?.ClaimName), template.Metadata?.Labels,
-                Containers(spec.Containers), Containers(spec.InitContainers), Retention.Transient);
+            : RecordMapping.PodTemplate(spec.Volumes?.Select(v => v?.PersistentVolumeClaim?.ClaimName),
+                claimsOnly ? null : template.Metadata?.Labels,
+                claimsOnly ? null : Containers(spec.Containers), claimsOnly ? null : Containers(spec.InitContainers), retention);
 
     public static ScaleInfo ToScale(WorkloadKind target, ScaleObject obj, string? requestNamespace, string? requestName) =>
         RecordMapping.Scale(target, Meta(obj.Metadata), requestNamespace, requestName, obj.Spec?.Replicas);
 
-    public static ClaimInfo ToClaim(ClaimObject obj, string? requestNamespace, string? requestName) =>
+    public static ClaimInfo ToClaim(ClaimObject obj, string? requestNamespace, string? requestName, Retention? retention = null) =>
         RecordMapping.Claim(Meta(obj.Metadata), requestNamespace, requestName, obj.Metadata?.Labels, obj.Metadata?.Annotations,
             obj.Spec?.AccessModes, obj.Status?.AccessModes, obj.Status?.Phase, obj.Spec?.StorageClassName, obj.Spec?.VolumeName,
-            obj.Spec?.DataSource is not null || obj.Spec?.DataSourceRef is not null, Retention.Transient);
+            obj.Spec?.DataSource is not null || obj.Spec?.DataSourceRef is not null, retention ?? Retention.Transient);
 
-    public static HpaInfo ToHpa(HpaObject obj, string? requestNamespace, string? requestName) =>
+    public static HpaInfo ToHpa(HpaObject obj, string? requestNamespace, string? requestName, Retention? retention = null) =>
         RecordMapping.Autoscaler(Meta(obj.Metadata), requestNamespace, requestName, obj.Spec?.ScaleTargetRef?.ApiVersion,
-            obj.Spec?.ScaleTargetRef?.Kind, obj.Spec?.ScaleTargetRef?.Name, obj.Spec?.MaxReplicas, Retention.Transient);
+            obj.Spec?.ScaleTargetRef?.Kind, obj.Spec?.ScaleTargetRef?.Name, obj.Spec?.MaxReplicas, retention ?? Retention.Transient);
+
+    public static StorageClassInfo ToStorageClass(StorageClassObject obj) =>
+        RecordMapping.StorageClass(obj.Metadata?.Name, obj.Provisioner, obj.Metadata?.Annotations);
+
+    public static NamespaceInfo ToNamespace(NamespaceObject obj, Retention? retention = null) =>
+        RecordMapping.Namespace(obj.Metadata?.Name, obj.Metadata?.Labels, retention ?? Retention.Transient);
 
     private static MetaFields Meta(ObjectMeta? meta) => new(meta?.Namespace, meta?.Name, meta?.GenerateName, meta?.Uid);
 

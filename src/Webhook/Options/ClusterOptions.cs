@@ -9,6 +9,16 @@ public enum ClusterConnection
     Offline,
 }
 
+/// <summary>How the cluster view gets each resource's initial state.</summary>
+public enum InitialList
+{
+    /// <summary>A watch-list (Kubernetes 1.32+: the state streamed as events, then changes, in one request), falling back
+    /// to paginated lists for good once the API server refuses one.</summary>
+    Auto,
+    /// <summary>Paginated lists (limit/continue), then a watch.</summary>
+    Paged,
+}
+
 /// <summary>How the cluster view connects and keeps its watches alive. Flag: --kubeconfig.</summary>
 public sealed class ClusterOptions
 {
@@ -16,6 +26,7 @@ public sealed class ClusterOptions
 
     public ClusterConnection Connection { get; set; } = ClusterConnection.Auto;
     public string? Kubeconfig { get; set; }
+    public InitialList InitialList { get; set; } = InitialList.Auto;
     /// <summary>Items per page when listing (the apiserver's limit/continue).</summary>
     public int ListPageSize { get; set; } = 500;
     /// <summary>Server-side timeout of one watch request; the watch then resumes from its last resourceVersion.</summary>

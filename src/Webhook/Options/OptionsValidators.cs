@@ -52,6 +52,7 @@ public sealed class ClusterOptionsValidator : AbstractValidator<ClusterOptions>
     public ClusterOptionsValidator()
     {
         RuleFor(o => o.Connection).IsInEnum().OverridePropertyName("Cluster:Connection");
+        RuleFor(o => o.InitialList).IsInEnum().OverridePropertyName("Cluster:InitialList");
         RuleFor(o => o.ListPageSize).InclusiveBetween(1, 10_000).OverridePropertyName("Cluster:ListPageSize");
         RuleFor(o => o.WatchTimeoutSeconds).InclusiveBetween(10, 3600).OverridePropertyName("Cluster:WatchTimeoutSeconds");
         RuleFor(o => o.BackoffInitialSeconds).GreaterThan(0).OverridePropertyName("Cluster:BackoffInitialSeconds");

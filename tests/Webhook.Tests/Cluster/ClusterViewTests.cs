@@ -190,7 +190,7 @@ public sealed class ClusterViewTests
         Assert.Equal(LookupOutcome.NotFound, view.GetClaim("ai", "half-sent").Outcome);
         Assert.Single(h.Api.ListRequests(Claims));
         Assert.Equal(0, h.Stats("persistentvolumeclaims").Relists);
-        Assert.Contains("JsonException", h.Stats("persistentvolumeclaims").LastError);
+        Assert.Contains("watch stream ended in the middle of an event", h.Stats("persistentvolumeclaims").LastError);
     }
 
     [Fact]
@@ -367,6 +367,80 @@ public sealed class ClusterViewTests
         Assert.All(lists, r => Assert.Equal("2", Param(r, "limit")));
         await Poll.UntilAsync(() => h.Api.WatchRequests(Claims).Any(r => Param(r, "resourceVersion") == "300"), "a watch from the list's resourceVersion");
     }
+
+    /// <summary>
+    /// Kubernetes 1.32+ streams the initial state through the watch (KEP-3157): ADDED events, a bookmark marked
+    /// initial-events-end, then changes, in one request. No list is sent; the store is replaced at the bookmark.
+    /// </summary>
+    [Fact]
+    public async Task A_watch_list_streams_the_initial_state_and_goes_on_as_a_watch()
+    {
+        await using var h = new ViewHarness();
+        h.Api.OnWatchList(Claims, Events(
+            Json.Added(Json.Claim("ai", "a", "10", Rwo)),
+            Json.Added(Json.Claim("ai", "b", "11", ["ReadWriteMany"])),
+            InitialEventsEnd("12"),
+            Json.Modified(Json.Claim("ai", "a", "13", Rwo, phase: "Bound"))));
+        var view = h.Start();
+
+        await Poll.UntilAsync(() => view.GetClaim("ai", "a") is { Outcome: LookupOutcome.Found, Value.Bound: true }, "the change after the initial state",
+            state: () => view.Status.Detail);
+        Assert.Equal(LookupOutcome.Found, view.GetClaim("ai", "b").Outcome);
+        Assert.Empty(h.Api.ListRequests(Claims));
+        var request = Assert.Single(h.Api.WatchListRequests(Claims));
+        Assert.Equal("NotOlderThan", Param(request, "resourceVersionMatch"));
+        Assert.Equal("true", Param(request, "allowWatchBookmarks"));
+        await Poll.UntilAsync(() => h.Api.WatchRequests(Claims).Any(r => Param(r, "resourceVersion") == "13"), "the next watch from the last event");
+        Assert.Equal(2, h.Stats("persistentvolumeclaims").Objects);
+    }
+
+    /// <summary>
+    /// A server without streaming lists refuses the watch-list (422 Invalid, as kube-apiserver with the WatchList feature
+    /// off): the view lists page by page instead, and does not ask again.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_watch_list_falls_back_to_paginated_lists_for_good()
+    {
+        await using var h = new ViewHarness();
+        h.Api.OnList(Claims, Ok(Json.List(Claims, "100", Json.Claim("ai", "a", "100", Rwo))));
+        h.Api.OnWatch(Claims, "100", Events(), Events(Json.Modified(Json.Claim("ai", "a", "101", Rwo))));
+        var view = h.Start();
+        await h.UntilReadyAsync();
+
+        await Poll.UntilAsync(() => h.Api.WatchRequests(Claims).Count >= 2, "watches from the list's resourceVersion");
+        Assert.Single(h.Api.WatchListRequests(Claims));
+        Assert.Single(h.Api.ListRequests(Claims));
+        Assert.Equal(LookupOutcome.Found, view.GetClaim("ai", "a").Outcome);
+    }
+
+    /// <summary>
+    /// A server that ignores the parameters answers with a plain watch, whose initial events never end: the view does not
+    /// wait for ever (the list timeout bounds it), commits nothing from it, and lists instead.
+    /// </summary>
+    [Fact]
+    public async Task A_watch_list_without_its_initial_events_end_is_not_trusted_and_the_view_lists()
+    {
+        await using var h = new ViewHarness();
+        h.Api.OnWatchList(Claims, Events(Json.Added(Json.Claim("ai", "from-a-plain-watch", "5", Rwo))));
+        h.Api.OnList(Claims, Ok(Json.List(Claims, "100", Json.Claim("ai", "a", "100", Rwo))));
+        var view = h.Start(timings: LoopTimings.Default with { ListRequestTimeout = TimeSpan.FromSeconds(2) });
+
+        await h.UntilReadyAsync();
+        Assert.Equal(LookupOutcome.Found, view.GetClaim("ai", "a").Outcome);
+        Assert.Equal(LookupOutcome.NotFound, view.GetClaim("ai", "from-a-plain-watch").Outcome);
+        Assert.Single(h.Api.WatchListRequests(Claims));
+    }
+
+    private static string InitialEventsEnd(string resourceVersion) => Json.Event("BOOKMARK", new System.Text.Json.Nodes.JsonObject
+    {
+        ["kind"] = "PersistentVolumeClaim",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["resourceVersion"] = resourceVersion,
+            ["annotations"] = new System.Text.Json.Nodes.JsonObject { ["k8s.io/initial-events-end"] = "true" },
+        },
+    }.ToJsonString());
 
     /// <summary>Every cache is counted, namespaces included (they once reported 0 objects whatever the cluster held).</summary>
     [Fact]

@@ -58,6 +58,8 @@ public sealed class KubeApiFake : IAsyncDisposable
         {
             Map(ListRequest(resource, null), 100, [Ok(Json.List(resource, "1"))]);
             Map(WatchRequest(resource, null), 100, [new Reply(200, "", Delay: IdleWatchHold)]);
+            // A server without streaming lists (before Kubernetes 1.32, or the WatchList feature off) refuses a watch-list.
+            Map(WatchListRequest(resource), 50, [WatchListRefused]);
         }
     }
 
@@ -95,6 +97,13 @@ public sealed class KubeApiFake : IAsyncDisposable
     public ApiMapping OnListPage(ApiResource resource, string continueToken, params Reply[] replies) =>
         Map(ListRequest(resource, continueToken), 10, replies);
 
+    /// <summary>Watch-lists of <paramref name="resource"/> (sendInitialEvents=true): the initial state as events, then changes.</summary>
+    public ApiMapping OnWatchList(ApiResource resource, params Reply[] replies) => Map(WatchListRequest(resource), 10, replies);
+
+    /// <summary>kube-apiserver's answer to a watch-list when it does not serve them: 422 Invalid, naming the field.</summary>
+    public static readonly Reply WatchListRefused = Error(422, "Invalid",
+        "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled");
+
     /// <summary>Watches of <paramref name="resource"/> starting from <paramref name="resourceVersion"/>.</summary>
     public ApiMapping OnWatch(ApiResource resource, string resourceVersion, params Reply[] replies) =>
         Map(WatchRequest(resource, resourceVersion), 10, replies);
@@ -111,10 +120,15 @@ public sealed class KubeApiFake : IAsyncDisposable
     public IReadOnlyList<IRequestMessage> Requests(ApiResource resource) =>
         [.. Server.LogEntries.Select(e => e.RequestMessage).Where(r => r.Path == resource.Path).OrderBy(r => r.DateTime)];
 
+    public IReadOnlyList<IRequestMessage> WatchListRequests(ApiResource resource) =>
+        [.. Requests(resource).Where(r => Param(r, "sendInitialEvents") == "true")];
+
     /// <summary>Requests without watch=true (KubernetesClient sends watch=false on lists).</summary>
     public IReadOnlyList<IRequestMessage> ListRequests(ApiResource resource) => [.. Requests(resource).Where(r => Param(r, "watch") != "true")];
 
-    public IReadOnlyList<IRequestMessage> WatchRequests(ApiResource resource) => [.. Requests(resource).Where(r => Param(r, "watch") == "true")];
+    /// <summary>Watches from a resourceVersion (watch-lists left out: <see cref="WatchListRequests"/>).</summary>
+    public IReadOnlyList<IRequestMessage> WatchRequests(ApiResource resource) =>
+        [.. Requests(resource).Where(r => Param(r, "watch") == "true" && Param(r, "sendInitialEvents") != "true")];
 
     public static string? Param(IRequestMessage request, string name) =>
         request.Query is { } query && query.TryGetValue(name, out var values) ? values.FirstOrDefault() : null;
@@ -130,6 +144,9 @@ public sealed class KubeApiFake : IAsyncDisposable
             ? request.WithParam(query => query is null || !query.ContainsKey("continue"))
             : request.WithParam("continue", continueToken);
     }
+
+    private static IRequestBuilder WatchListRequest(ApiResource resource) =>
+        Request.Create().WithPath(resource.Path).UsingGet().WithParam("watch", "true").WithParam("sendInitialEvents", "true");
 
     private static IRequestBuilder WatchRequest(ApiResource resource, string? resourceVersion)
     {

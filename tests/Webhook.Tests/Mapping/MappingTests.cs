@@ -1,5 +1,7 @@
+using System.Text.Json;
 using k8s;
 using k8s.Models;
+using RwxGuard.Admission;
 using RwxGuard.Domain;
 using RwxGuard.Mapping;
 using RwxGuard.Policies;
@@ -226,6 +228,29 @@ public sealed class MappingTests
         // Under admission nothing is cut: the object is decided once, whole.
         Assert.Equal(300, admitted.ClaimNames.Count);
         Assert.False(admitted.Truncated);
+    }
+
+    /// <summary>
+    /// The view keeps of a Deployment's ReplicaSet (a Deployment keeps up to ten old ones, each with the whole template)
+    /// only what identifies it and the claims it mounts: it is decided through its Deployment. Any other ReplicaSet,
+    /// and every ReplicaSet under admission, keeps its containers.
+    /// </summary>
+    [Fact]
+    public void A_deployments_replicaset_in_the_view_keeps_its_claims_and_owner_but_not_its_containers()
+    {
+        var owned = JsonSerializer.Deserialize(Json.ReplicaSet("ai", "anythingllm-7f9c6b5d4", "1", 2, ["storage"], "anythingllm"),
+            AdmissionJsonContext.Default.WorkloadObject)!;
+        var standalone = JsonSerializer.Deserialize(Json.ReplicaSet("ai", "standalone", "1", 2, ["storage"], null),
+            AdmissionJsonContext.Default.WorkloadObject)!;
+
+        var cached = ShapeMapping.ToWorkload(WorkloadKind.ReplicaSet, owned, null, null, Retention.Cached);
+        var admitted = ShapeMapping.ToWorkload(WorkloadKind.ReplicaSet, owned, null, null);
+
+        Assert.Equal(["storage"], cached.Template.ClaimNames);
+        Assert.Empty(cached.Template.Containers);
+        Assert.Equal(("apps/v1", "Deployment", "anythingllm"), (cached.ControllerOwner!.ApiVersion, cached.ControllerOwner.Kind, cached.ControllerOwner.Name));
+        Assert.NotEmpty(admitted.Template.Containers);
+        Assert.NotEmpty(ShapeMapping.ToWorkload(WorkloadKind.ReplicaSet, standalone, null, null, Retention.Cached).Template.Containers);
     }
 
     [Fact]

@@ -56,6 +56,9 @@ public sealed class FakeKubeApi : IAsyncDisposable
 
     public TimeSpan ControllerInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Serve watch-lists (sendInitialEvents=true, Kubernetes 1.32+); false: refuse them with 422 as older servers do.</summary>
+    public bool WatchList { get; set; } = true;
+
     public Uri Url { get; private set; } = null!;
 
     /// <summary>"VERB path?query → status", oldest first.</summary>
@@ -373,16 +376,29 @@ public sealed class FakeKubeApi : IAsyncDisposable
         System.Threading.Channels.ChannelReader<WatchEvent> live;
         Action stopWatching;
         var from = query["resourceVersion"].ToString();
+        var initialEvents = query["sendInitialEvents"] == "true";
+        if (initialEvents && (!WatchList || query["resourceVersionMatch"] != "NotOlderThan"))
+        {
+            // kube-apiserver's answer when it does not serve watch-lists (or the parameters are incomplete).
+            var refusal = new ApiError(422, "Invalid", WatchList
+                ? "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires resourceVersionMatch=NotOlderThan"
+                : "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled");
+            response.StatusCode = refusal.Code;
+            await response.WriteAsync(refusal.ToStatus().ToJsonString(Wire), context.RequestAborted);
+            return;
+        }
+        long? initialRevision = null;
         try
         {
             lock (Store.Gate)
             {
-                if (from is "" or "0")
+                if (initialEvents || from is "" or "0")
                 {
                     // No starting point: the current state as synthetic ADDED events, then everything after it.
                     var now = Store.Revision;
                     backlog = [.. Store.List(type, ns, selector).Where(fields).Select(o => new WatchEvent(now, "ADDED", type, o))];
                     (_, live, stopWatching) = Store.Watch(now, Matches);
+                    if (initialEvents) initialRevision = now;
                 }
                 else
                 {
@@ -404,6 +420,20 @@ public sealed class FakeKubeApi : IAsyncDisposable
         {
             await response.StartAsync(end.Token);
             foreach (var e in backlog) await WriteEventAsync(response, e.Type, e.Object, end.Token);
+            if (initialRevision is { } revision)
+            {
+                // A watch-list (KEP-3157): the initial state ends with a bookmark marked initial-events-end.
+                await WriteEventAsync(response, "BOOKMARK", new JsonObject
+                {
+                    ["kind"] = type.Kind,
+                    ["apiVersion"] = type.ApiVersion,
+                    ["metadata"] = new JsonObject
+                    {
+                        ["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+                    },
+                }, end.Token);
+            }
             await foreach (var e in live.ReadAllAsync(end.Token)) await WriteEventAsync(response, e.Type, e.Object, end.Token);
         }
         catch (OperationCanceledException)
