@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RwxGuard.Mapping;
 using RwxGuard.Options;
-using RwxGuard.Policies;
 using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;

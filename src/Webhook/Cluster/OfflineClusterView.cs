@@ -1,4 +1,3 @@
-using RwxGuard.Policies;
 using RwxGuard.Domain;
 
 namespace RwxGuard.Cluster;
