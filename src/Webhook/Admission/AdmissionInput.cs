@@ -91,7 +91,8 @@ public sealed class AdmissionInput(AdmissionRequest request, ReadOnlySequence<by
         T? value;
         try
         {
-            value = AdmissionCodec.ReadObject(body, span, type);
+            // Decoded with the envelope when its kind came first (RawJsonConverter); else read from its place now.
+            value = span.Decoded as T ?? AdmissionCodec.ReadObject(body, span, type);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {

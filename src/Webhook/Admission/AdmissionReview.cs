@@ -50,9 +50,12 @@ public sealed class AdmissionRequest
     public bool? DryRun { get; set; }
 }
 
-/// <summary>A span of the request body (offset and length), captured without decoding it.</summary>
+/// <summary>
+/// An object of the request: where it sits in the body (offset and length), and, when its kind came first and is one a
+/// route decodes, the object already decoded into that kind's shape in the same pass as the envelope.
+/// </summary>
 [JsonConverter(typeof(RawJsonConverter))]
-public readonly record struct RawJson(long Start, long Length);
+public readonly record struct RawJson(long Start, long Length, object? Decoded = null);
 
 public sealed class AdmissionResponse
 {
