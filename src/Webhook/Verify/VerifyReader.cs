@@ -1,0 +1,34 @@
+using k8s;
+using RwxGuard.Cluster;
+using RwxGuard.Migrate;
+using RwxGuard.Options;
+
+namespace RwxGuard.Verify;
+
+/// <summary>Reads a namespace for <c>webhook verify</c>, changing nothing.</summary>
+public static class VerifyReader
+{
+    public static async Task<VerifyInput> ReadAsync(IKubernetes k, string ns, PolicyOptions policy, MutationOptions mutation, string settingsSource,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var nsObject = await ClusterReader.OrNull(() => k.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
+        var webhooks = await ClusterReader.OrNull(() => k.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(cancellationToken: ct));
+        return new VerifyInput
+        {
+            Namespace = ns,
+            NamespaceLabels = nsObject?.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
+            Deployments = (await k.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct)).Items.ToList(),
+            StatefulSets = (await k.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: ct)).Items.ToList(),
+            Claims = (await k.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, cancellationToken: ct)).Items.ToList(),
+            Pods = (await k.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct)).Items.ToList(),
+            Events = (await k.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: ct)).Items.ToList(),
+            Autoscalers = (await k.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: ct)).Items.Select(ModelMapping.ToHpa).ToList(),
+            StorageClasses = (await k.StorageV1.ListStorageClassAsync(cancellationToken: ct)).Items.Select(ModelMapping.ToStorageClass).ToList(),
+            Webhooks = webhooks?.Items.ToList() ?? [],
+            Policy = policy,
+            Mutation = mutation,
+            SettingsSource = settingsSource,
+            Now = now,
+        };
+    }
+}
