@@ -59,8 +59,11 @@ PROGRESS_PID=$!
 # across top-level directories stay links; -x refuses a second archive, which would mean xargs split the list.
 entries "$SRC" -maxdepth 1 | (cd "$SRC" && xargs -0 -r -x tar --numeric-owner -cf -) | (cd "$DST" && tar --numeric-owner -xpf -) \
   || fail "tar exited with an error"
-# Directory mtimes change while their entries are written: set them again, deepest first.
-entries "$SRC" -type d | (cd "$SRC" && xargs -0 -r sh -c 'for d; do touch -c -h -r "$d" "$0/$d"; done' "$DST")
+# Symlink times (tar does not restore them here), then directory times, which changed while their entries were
+# written. By value (-d @seconds): -r would follow a symlink to its target.
+for kind in l d; do
+  entries "$SRC" -type "$kind" | (cd "$SRC" && xargs -0 -r sh -c 'for p; do touch -c -h -d "@$(stat -c %Y "$p")" "$0/$p"; done' "$DST")
+done
 touch -c -r "$SRC" "$DST"
 kill "$PROGRESS_PID" 2>/dev/null || true
 echo "PROGRESS files=$(count "$DST" -type f)/$TOTAL_FILES bytes=$(bytes "$DST")/$TOTAL_BYTES"
@@ -79,7 +82,8 @@ entries "$SRC" | (cd "$SRC" && xargs -0 -r sh -c '
     [ "$s" = "$d" ] || { printf "attributes differ (%s vs %s): %s\n" "$s" "$d" "$p" >> "$work/errors"; continue; }
     case $s in
       "symbolic link"*)
-        [ "$(readlink "$p")" = "$(readlink "$dst/$p")" ] || printf "symlink target differs: %s\n" "$p" >> "$work/errors" ;;
+        [ "$(readlink "$p")" = "$(readlink "$dst/$p")" ] || printf "symlink target differs: %s\n" "$p" >> "$work/errors"
+        [ "$(stat -c %Y "$p")" = "$(stat -c %Y "$dst/$p")" ] || printf "mtime differs: %s\n" "$p" >> "$work/errors" ;;
       "regular"*)
         [ "$(stat -c %s/%Y "$p")" = "$(stat -c %s/%Y "$dst/$p")" ] || printf "size or mtime differs: %s\n" "$p" >> "$work/errors"
         [ "$(sha256sum < "$p")" = "$(sha256sum < "$dst/$p")" ] || printf "content differs (sha256): %s\n" "$p" >> "$work/errors"
