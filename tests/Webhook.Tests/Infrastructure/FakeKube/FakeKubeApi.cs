@@ -48,6 +48,9 @@ public sealed class FakeKubeApi : IAsyncDisposable
     /// <summary>Who may do what; every request is checked, and SelfSubjectAccessReviews answer with it. Default: all.</summary>
     public Func<AccessAttributes, bool> Access { get; set; } = _ => true;
 
+    /// <summary>Sees every request before it is carried out (tests record what was done, and in which state).</summary>
+    public Action<FakeRequest>? OnRequest { get; set; }
+
     /// <summary>The user named in 403 messages.</summary>
     public string User { get; set; } = "alice@example.com";
 
@@ -234,6 +237,7 @@ public sealed class FakeKubeApi : IAsyncDisposable
             throw ApiError.Forbidden(User, verb, type, ns);
 
         var fakeRequest = new FakeRequest(verb, type, ns, route.Name, route.Subresource, body);
+        OnRequest?.Invoke(fakeRequest);
         var fault = Faults.Take(fakeRequest);
         if (fault is { AfterApply: false }) throw new ApiError(fault.Status, fault.Status == 500 ? "InternalError" : "", fault.Message);
 
