@@ -136,15 +136,14 @@ public sealed class MigrationExecutor
     // 4. The RWX claim the data is copied to.
     private async Task CreateTemporaryAsync(MigrationState state, CancellationToken ct)
     {
-        if (await _ops.ClaimAsync(state.Namespace, state.TemporaryClaim, ct) is null)
+        if (state.NewVolume is not null)
         {
-            if (state.NewVolume is not null)
-            {
-                _output.StepDone(StepNames.CreateTemporary, $"persistentvolumeclaim/{state.TemporaryClaim} already used and released");
-                return;
-            }
-            await _ops.CreateClaimAsync(MigrationObjects.TemporaryClaim(state), ct);
+            // Recorded only after a verified copy: the temporary claim has served its purpose.
+            _output.StepDone(StepNames.CreateTemporary, $"persistentvolumeclaim/{state.TemporaryClaim} already used");
+            return;
         }
+        if (await _ops.ClaimAsync(state.Namespace, state.TemporaryClaim, ct) is null)
+            await _ops.CreateClaimAsync(MigrationObjects.TemporaryClaim(state), ct);
         var claim = await _ops.ClaimAsync(state.Namespace, state.TemporaryClaim, ct);
         if (claim?.Metadata.Annotations?.Value(MigrationAnnotations.TemporaryFor) != state.Claim)
             throw new MigrationException($"persistentvolumeclaim {state.TemporaryClaim} exists and was not created by this migration");
@@ -158,6 +157,12 @@ public sealed class MigrationExecutor
     // 5. Nothing may write while the data is copied.
     private async Task ScaleDownAsync(MigrationState state, CancellationToken ct)
     {
+        if (state.NewVolume is not null && (await _ops.ClaimAsync(state.Namespace, state.Claim, ct))?.Spec?.VolumeName == state.NewVolume)
+        {
+            // Past the swap: the workloads may already be scaling up on the new claim; do not stop them again.
+            _output.StepDone(StepNames.ScaleDown, "already past the swap");
+            return;
+        }
         foreach (var w in state.Workloads)
         {
             var (annotations, _, replicas, _) = await _ops.ReadWorkloadAsync(w.Kind, state.Namespace, w.Name, ct);
@@ -176,7 +181,7 @@ public sealed class MigrationExecutor
     // 6. The copy Job: kept afterwards with its log; a failed one is kept too, and the next run starts a new attempt.
     private async Task<MigrationState> CopyAsync(MigrationState state, CancellationToken ct)
     {
-        if (state.NewVolume is not null && await _ops.ClaimAsync(state.Namespace, state.TemporaryClaim, ct) is null)
+        if (state.NewVolume is not null)
         {
             _output.StepDone(StepNames.Copy, "already copied and verified");
             return state;
@@ -419,7 +424,12 @@ public sealed class MigrationExecutor
         string? keptCopy = null;
         if (await _ops.ClaimAsync(ns, state.TemporaryClaim, ct) is { } temporary)
         {
-            if (temporary.Spec?.VolumeName is { Length: > 0 } copy && state.NewVolume == copy) keptCopy = copy;
+            // Even a partial copy's volume is made Retain first: no claim is ever deleted with its data.
+            if (temporary.Spec?.VolumeName is { Length: > 0 } copy)
+            {
+                await RetainAsync(copy, ct);
+                keptCopy = copy;
+            }
             await _ops.DeleteClaimAsync(temporary, ct);
         }
         if (state.NewVolume is not null && await _ops.VolumeAsync(state.NewVolume, ct) is not null) keptCopy = state.NewVolume;
