@@ -19,7 +19,9 @@ public sealed class MigrationHarness : IAsyncDisposable
 {
     public const string Ns = "ai";
     public const string ClaimName = "anythingllm-storage-claim";
-    public const string Owner = "tester@laptop";
+    /// <summary>What the binary writes into the lock on this machine, so a run of the binary and an in-process run are
+    /// the same owner (a crashed laptop resuming its own migration).</summary>
+    public static readonly string Owner = $"{Environment.UserName}@{Environment.MachineName}";
     public static readonly WorkloadRef Deployment = new(WorkloadKind.Deployment, "anythingllm");
 
     private readonly List<string> _violations = [];
