@@ -147,9 +147,14 @@ public static class MigrateCommandLine
             ui.Fail("interrupted. Every step so far is recorded in the cluster: run the same command again to resume, or --rollback to undo.");
             return ExitInterrupted;
         }
-        catch (Exception e) when (e is MigrationException or HttpOperationException or HttpRequestException or SettingsException)
+        catch (Exception e) when (e is MigrationException or HttpOperationException or HttpRequestException or SettingsException or System.Text.Json.JsonException)
         {
-            var message = e is HttpOperationException or HttpRequestException ? $"the API server answered: {ApiErrors.Describe(e)}" : e.Message;
+            var message = e switch
+            {
+                HttpOperationException or HttpRequestException => $"the API server answered: {ApiErrors.Describe(e)}",
+                System.Text.Json.JsonException => $"the API server answered something unreadable: {e.Message}",
+                _ => e.Message,
+            };
             ui.Fail(message);
             if (flags.Apply || flags.Rollback)
                 ui.Line($"Nothing that holds data was deleted. Run the same command again to resume{(flags.Rollback ? "" : ", or --rollback to undo")}.");

@@ -60,9 +60,9 @@ public static class VerifyCommandLine
             else Print(new ConsoleUi(console), ns, results, exit);
             return exit;
         }
-        catch (Exception e) when (e is MigrationException or SettingsException or HttpOperationException or HttpRequestException)
+        catch (Exception e) when (e is MigrationException or SettingsException or HttpOperationException or HttpRequestException or System.Text.Json.JsonException)
         {
-            await console.Error.WriteLineAsync($"error: {(e is HttpOperationException or HttpRequestException ? ApiErrors.Describe(e) : e.Message)}");
+            await console.Error.WriteLineAsync($"error: {(e is HttpOperationException or HttpRequestException ? ApiErrors.Describe(e) : e is System.Text.Json.JsonException ? $"the API server answered something unreadable: {e.Message}" : e.Message)}");
             return WebhookCommandLine.ExitUsage;
         }
     }
