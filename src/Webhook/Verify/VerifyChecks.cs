@@ -89,7 +89,7 @@ public static class VerifyChecks
             var podNames = pods.Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
             var volumeEvents = input.Events
                 .Where(e => e.Type == "Warning" && input.Now - LastSeen(e) <= EventWindow)
-                .Where(e => IsAbout(e, workload, podNames))
+                .Where(e => IsAbout(e, workload, podNames, input.Claims))
                 .Where(e => e.Reason is "FailedAttachVolume" or "FailedMount" || (e.Reason == "FailedScheduling" && IsVolumeReason(e.Message)))
                 .OrderByDescending(LastSeen).ToList();
             foreach (var reason in volumeEvents.GroupBy(e => e.Reason))
@@ -161,11 +161,17 @@ public static class VerifyChecks
         return true;
     }
 
-    private static bool IsAbout(Corev1Event e, WorkloadInfo workload, HashSet<string> pods) =>
+    /// <summary>
+    /// Events about the workload's pods that exist now, or about its claims as they exist now (newer than the claim):
+    /// a Multi-Attach error of a pod that is gone, or of the claim a migration replaced, is history, not a problem.
+    /// </summary>
+    private static bool IsAbout(Corev1Event e, WorkloadInfo workload, HashSet<string> pods, IReadOnlyList<V1PersistentVolumeClaim> claims) =>
         e.InvolvedObject?.Kind switch
         {
-            "Pod" => pods.Contains(e.InvolvedObject.Name) || e.InvolvedObject.Name.StartsWith(workload.Name + "-", StringComparison.Ordinal),
-            "PersistentVolumeClaim" => workload.Template.ClaimNames.Contains(e.InvolvedObject.Name),
+            "Pod" => pods.Contains(e.InvolvedObject.Name),
+            "PersistentVolumeClaim" => workload.Template.ClaimNames.Contains(e.InvolvedObject.Name)
+                                       && claims.FirstOrDefault(c => c.Metadata.Name == e.InvolvedObject.Name) is { } claim
+                                       && (e.InvolvedObject.Uid is null || e.InvolvedObject.Uid == claim.Metadata.Uid),
             _ => false,
         };
 
