@@ -28,25 +28,35 @@ public static class MigrationPlanner
             new("create", "", "persistentvolumeclaims", null, true),
             new("delete", "", "persistentvolumeclaims", null, true),
             new("patch", "", "persistentvolumeclaims", null, true),
+            new("list", "", "persistentvolumeclaims", null, true),
             new("get", "", "persistentvolumes", null, false),
             new("patch", "", "persistentvolumes", null, false),
+            new("get", "storage.k8s.io", "storageclasses", null, false),
             new("list", "storage.k8s.io", "storageclasses", null, false),
             new("get", "", "namespaces", null, false),
+            new("list", "admissionregistration.k8s.io", "validatingwebhookconfigurations", null, false),
             new("list", "", "pods", null, true),
             new("get", "", "pods", "log", true),
             new("list", "", "events", null, true),
+            new("list", "apps", "deployments", null, true),
+            new("list", "apps", "statefulsets", null, true),
+            new("list", "apps", "replicasets", null, true),
+            new("list", "apps", "daemonsets", null, true),
+            new("list", "autoscaling", "horizontalpodautoscalers", null, true),
             new("get", "apps", resource, null, true),
             new("patch", "apps", resource, null, true),
             new("get", "apps", resource, "scale", true),
             new("patch", "apps", resource, "scale", true),
             new("create", "batch", "jobs", null, true),
             new("get", "batch", "jobs", null, true),
+            new("list", "batch", "jobs", null, true),
             new("delete", "batch", "jobs", null, true),
         };
         if (snapshot)
         {
             checks.Add(new("create", "snapshot.storage.k8s.io", "volumesnapshots", null, true));
             checks.Add(new("get", "snapshot.storage.k8s.io", "volumesnapshots", null, true));
+            checks.Add(new("list", "snapshot.storage.k8s.io", "volumesnapshotclasses", null, false));
         }
         return checks;
     }

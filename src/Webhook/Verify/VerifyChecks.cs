@@ -118,6 +118,11 @@ public static class VerifyChecks
     {
         const string subject = "rwx-guard";
         var webhook = input.Webhooks.SelectMany(c => (c.Webhooks ?? []).Select(w => (Config: c, Hook: w))).FirstOrDefault(w => w.Hook.Name == WebhookName);
+        if (!input.WebhooksReadable)
+        {
+            yield return new(CheckStatus.Warn, subject, "webhook", "unknown: not allowed to list validatingwebhookconfigurations (see deploy/manifests/operators)");
+            yield break;
+        }
         if (webhook.Hook is null)
         {
             yield return new(CheckStatus.Warn, subject, "webhook", $"not installed (no ValidatingWebhookConfiguration with webhook {WebhookName}): nothing stops a scale-out onto a single-attach claim");

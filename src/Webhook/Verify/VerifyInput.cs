@@ -18,6 +18,8 @@ public sealed record VerifyInput
     public IReadOnlyList<StorageClassInfo> StorageClasses { get; init; } = [];
     /// <summary>The ValidatingWebhookConfigurations that hold rwx-guard's webhook (validate.rwx-guard.io).</summary>
     public IReadOnlyList<V1ValidatingWebhookConfiguration> Webhooks { get; init; } = [];
+    /// <summary>False when listing them was forbidden: whether the webhook is installed is then unknown.</summary>
+    public bool WebhooksReadable { get; init; } = true;
     /// <summary>Where the settings came from: "--config FILE", "configmap rwx-guard/rwx-guard-settings" or "defaults".</summary>
     public string SettingsSource { get; init; } = "defaults";
     public PolicyOptions Policy { get; init; } = new();

@@ -1,4 +1,7 @@
+using System.Net;
 using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using RwxGuard.Cluster;
 using RwxGuard.Migrate;
 using RwxGuard.Options;
@@ -12,7 +15,17 @@ public static class VerifyReader
         DateTimeOffset now, CancellationToken ct)
     {
         var nsObject = await ClusterReader.OrNull(() => k.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
-        var webhooks = await ClusterReader.OrNull(() => k.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(cancellationToken: ct));
+        // Whether the webhook is installed is a cluster-scoped question an application team may not be allowed to ask.
+        V1ValidatingWebhookConfigurationList? webhooks = null;
+        var webhooksReadable = true;
+        try
+        {
+            webhooks = await k.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
+        {
+            webhooksReadable = false;
+        }
         return new VerifyInput
         {
             Namespace = ns,
@@ -25,6 +38,7 @@ public static class VerifyReader
             Autoscalers = (await k.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: ct)).Items.Select(ModelMapping.ToHpa).ToList(),
             StorageClasses = (await k.StorageV1.ListStorageClassAsync(cancellationToken: ct)).Items.Select(ModelMapping.ToStorageClass).ToList(),
             Webhooks = webhooks?.Items.ToList() ?? [],
+            WebhooksReadable = webhooksReadable,
             Policy = policy,
             Mutation = mutation,
             SettingsSource = settingsSource,

@@ -29,7 +29,7 @@ public sealed class MigrateCommandTests
 
         Assert.True(code == 0, output + stderr);
         Assert.Contains($"Migration of persistentvolumeclaim ai/anythingllm-storage-claim (ReadWriteOnce, gp3, volume {h.OriginalVolume}) to ReadWriteMany on storageclass efs-sc, 8Gi", output);
-        Assert.Contains("✓ ok: RBAC: all 18 API permissions allowed", output);
+        Assert.Contains("✓ ok: RBAC: all 27 API permissions allowed", output);
         Assert.Contains("✓ ok: server dry run of the temporary claim and the copy Job: accepted", output);
         Assert.Contains($"   2. retain-original-volume   persistentvolume/{h.OriginalVolume} patched: persistentVolumeReclaimPolicy Delete -> Retain", output);
         Assert.Contains("note: Helm release anythingllm owns claim anythingllm-storage-claim (official AnythingLLM chart)", output);

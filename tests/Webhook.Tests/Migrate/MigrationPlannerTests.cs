@@ -185,7 +185,7 @@ public sealed class MigrationPlannerTests
         Assert.Equal("anythingllm", state.OriginalClaim.Annotations["meta.helm.sh/release-name"]);
         Assert.True(state.Security.AsRoot); // baseline: root keeps every owner
         Assert.Contains(plan.Notes, n => n.Contains("persistentVolume.accessModes[0]=ReadWriteMany", StringComparison.Ordinal) && n.Contains("persistentVolume.storageClass=efs-sc", StringComparison.Ordinal));
-        Assert.Contains(plan.Checks, c => c.StartsWith("RBAC: all 18 API permissions allowed", StringComparison.Ordinal));
+        Assert.Contains(plan.Checks, c => c.StartsWith("RBAC: all 27 API permissions allowed", StringComparison.Ordinal));
         Assert.Contains("0 replicas", plan.Downtime);
     }
 
