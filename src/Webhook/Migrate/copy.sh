@@ -2,7 +2,7 @@
 # rwx-guard migrate: the copy Job's script. Copies SRC to DST preserving ownership, permissions, timestamps, symlinks,
 # hard links and empty directories, then verifies the copy entry by entry (type, mode, owner, group, size, mtime,
 # symlink target, hard-link structure, and the SHA-256 of every regular file). Exit 0 only when DST equals SRC.
-# POSIX sh and BusyBox applets only (tar, find, stat, sha256sum, xargs, awk, sort, wc, tr, touch), so it runs in a
+# POSIX sh and BusyBox applets only (tar, find, stat, sha256sum, xargs, awk, sort, wc, tr, touch, paste), so it runs in a
 # busybox image and under `restricted` Pod Security. Progress: "PROGRESS files=a/b bytes=c/d" lines every
 # PROGRESS_SECONDS. The last line is "VERIFIED ..." or "FAILED: ...". MODE=verify checks an existing copy only.
 set -eu
@@ -71,26 +71,35 @@ log "copied; verifying"
 fi
 
 # Entry by entry, from the source: the same entry must exist in the target with the same attributes and content.
-# Names travel as arguments (never as lines), so any name is safe.
+# Names travel as arguments (never as lines), so any name is safe. Each xargs batch is compared with one stat and one
+# sha256sum per tree (their outputs must be identical: same names, same order); only a batch that differs is looked
+# at file by file, to name what differs.
 : > "$WORK/errors"
 : > "$WORK/links"
 entries "$SRC" | (cd "$SRC" && xargs -0 -r sh -c '
   dst=$0; work=$1; shift
+  attrs="%F|%a|%u|%g|%h|%Y"
+  [ "$(stat -c "$attrs" -- "$@")" = "$(cd "$dst" && stat -c "$attrs" -- "$@" 2>/dev/null)" ] && exit 0
   for p; do
-    s=$(stat -c "%F|%a|%u|%g|%h" "$p")
-    d=$(stat -c "%F|%a|%u|%g|%h" "$dst/$p" 2>/dev/null) || { printf "missing: %s\n" "$p" >> "$work/errors"; continue; }
-    [ "$s" = "$d" ] || { printf "attributes differ (%s vs %s): %s\n" "$s" "$d" "$p" >> "$work/errors"; continue; }
-    case $s in
-      "symbolic link"*)
-        [ "$(readlink "$p")" = "$(readlink "$dst/$p")" ] || printf "symlink target differs: %s\n" "$p" >> "$work/errors"
-        [ "$(stat -c %Y "$p")" = "$(stat -c %Y "$dst/$p")" ] || printf "mtime differs: %s\n" "$p" >> "$work/errors" ;;
-      "regular"*)
-        [ "$(stat -c %s/%Y "$p")" = "$(stat -c %s/%Y "$dst/$p")" ] || printf "size or mtime differs: %s\n" "$p" >> "$work/errors"
-        [ "$(sha256sum < "$p")" = "$(sha256sum < "$dst/$p")" ] || printf "content differs (sha256): %s\n" "$p" >> "$work/errors"
-        case $s in *"|1") ;; *) echo "$(stat -c %i "$p") $(stat -c %i "$dst/$p")" >> "$work/links" ;; esac ;;
-      "directory"*)
-        [ "$(stat -c %Y "$p")" = "$(stat -c %Y "$dst/$p")" ] || printf "mtime differs: %s\n" "$p" >> "$work/errors" ;;
-    esac
+    s=$(stat -c "$attrs" "$p")
+    d=$(stat -c "$attrs" "$dst/$p" 2>/dev/null) || { printf "missing: %s\n" "$p" >> "$work/errors"; continue; }
+    [ "$s" = "$d" ] || printf "attributes differ (type|mode|uid|gid|links|mtime %s vs %s): %s\n" "$s" "$d" "$p" >> "$work/errors"
+  done' "$DST" "$WORK")
+entries "$SRC" -type l | (cd "$SRC" && xargs -0 -r sh -c '
+  dst=$0; work=$1; shift
+  for p; do [ "$(readlink "$p")" = "$(readlink "$dst/$p")" ] || printf "symlink target differs: %s\n" "$p" >> "$work/errors"; done' "$DST" "$WORK")
+entries "$SRC" -type f | (cd "$SRC" && xargs -0 -r sh -c '
+  dst=$0; work=$1; shift
+  # Hard links: source and target inode of every linked file, paired line by line (stat prints no names here).
+  stat -c "%h %i" -- "$@" > "$work/s.$$"
+  (cd "$dst" && stat -c "%h %i" -- "$@") > "$work/d.$$" 2>/dev/null || true
+  paste -d " " "$work/s.$$" "$work/d.$$" | awk "\$1 > 1 { print \$2, \$4 }" >> "$work/links"
+  rm -f "$work/s.$$" "$work/d.$$"
+  [ "$(sha256sum -- "$@")" = "$(cd "$dst" && sha256sum -- "$@" 2>/dev/null)" ] && exit 0
+  for p; do
+    [ -f "$dst/$p" ] || continue
+    [ "$(stat -c %s "$p")" = "$(stat -c %s "$dst/$p")" ] || printf "size differs: %s\n" "$p" >> "$work/errors"
+    [ "$(sha256sum < "$p")" = "$(sha256sum < "$dst/$p")" ] || printf "content differs (sha256): %s\n" "$p" >> "$work/errors"
   done' "$DST" "$WORK")
 
 DST_ENTRIES=$(count "$DST")
