@@ -47,7 +47,12 @@ log "copying $TOTAL_FILES files, $TOTAL_BYTES bytes ($TOTAL_ENTRIES entries) fro
 : > "$DST/$MARKER"
 
 progress() {
-  while sleep "$PROGRESS_SECONDS"; do
+  # The sleep is killed with the loop, so no stray process holds stdout open after the script ends.
+  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+  while :; do
+    sleep "$PROGRESS_SECONDS" &
+    sleeper=$!
+    wait "$sleeper"
     echo "PROGRESS files=$(count "$DST" -type f)/$TOTAL_FILES bytes=$(bytes "$DST")/$TOTAL_BYTES"
   done
 }
