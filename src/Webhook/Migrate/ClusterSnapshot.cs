@@ -22,6 +22,13 @@ public sealed record WorkloadRef(WorkloadKind Kind, string Name)
         return true;
     }
 
+    /// <summary>The command-line argument's validator: names the token that is not deployment/NAME or statefulset/NAME.</summary>
+    public static void Validate(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (result.Tokens.Count > 0 && !TryParse(result.Tokens[0].Value, out _))
+            result.AddError($"'{result.Tokens[0].Value}' is not deployment/NAME or statefulset/NAME");
+    }
+
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}/{Name}";
 }
 

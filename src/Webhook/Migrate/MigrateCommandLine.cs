@@ -44,11 +44,7 @@ public static class MigrateCommandLine
         var timeout = new Option<double?>("--timeout") { Description = "seconds to wait for each binding, scaling and rollout (default 600)" };
         var poll = new Option<double?>("--poll-interval") { Description = "seconds between checks (default 2)", Hidden = true };
 
-        workload.Validators.Add(r =>
-        {
-            if (r.Tokens.Count > 0 && !WorkloadRef.TryParse(r.Tokens[0].Value, out _))
-                r.AddError($"'{r.Tokens[0].Value}' is not deployment/NAME or statefulset/NAME");
-        });
+        workload.Validators.Add(WorkloadRef.Validate);
         replicas.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--replicas must be 0 or more"); });
         size.Validators.Add(r =>
         {

@@ -163,6 +163,14 @@ public sealed class MigrationExecutor
             _output.StepDone(StepNames.ScaleDown, "already past the swap");
             return;
         }
+        await StopWorkloadsAsync(state, ct);
+        await WaitNoPodsAsync(state, ct);
+        _output.StepDone(StepNames.ScaleDown, $"{string.Join(", ", state.Workloads)} at 0 replicas; no pod mounts {state.Claim}");
+    }
+
+    /// <summary>Records each workload's replicas (once: a second run must not record the 0 it set) and scales it to 0.</summary>
+    private async Task StopWorkloadsAsync(MigrationState state, CancellationToken ct)
+    {
         foreach (var w in state.Workloads)
         {
             var (annotations, _, replicas, _) = await _ops.ReadWorkloadAsync(w.Kind, state.Namespace, w.Name, ct);
@@ -170,8 +178,6 @@ public sealed class MigrationExecutor
                 await _ops.PatchWorkloadAnnotationsAsync(w.Kind, state.Namespace, w.Name, new Dictionary<string, string?> { [MigrationAnnotations.Replicas] = w.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
             if (replicas != 0) await _ops.ScaleAsync(w.Kind, state.Namespace, w.Name, 0, ct);
         }
-        await WaitNoPodsAsync(state, ct);
-        _output.StepDone(StepNames.ScaleDown, $"{string.Join(", ", state.Workloads)} at 0 replicas; no pod mounts {state.Claim}");
     }
 
     private Task WaitNoPodsAsync(MigrationState state, CancellationToken ct) =>
@@ -365,13 +371,7 @@ public sealed class MigrationExecutor
     {
         var done = state with { Phase = MigrationState.Phases.Completed };
         await _ops.PatchClaimAnnotationsAsync(state.Namespace, state.Claim, new Dictionary<string, string?> { [MigrationAnnotations.State] = done.ToJson() }, ct);
-        foreach (var w in state.Workloads)
-            await _ops.PatchWorkloadAnnotationsAsync(w.Kind, state.Namespace, w.Name, new Dictionary<string, string?>
-            {
-                [MigrationAnnotations.Replicas] = null,
-                [MigrationAnnotations.Lock] = null,
-                [MigrationAnnotations.State] = null,
-            }, ct);
+        await UnlockAsync(state, ct);
         _output.StepDone(StepNames.Finish, $"lock removed; the backup is persistentvolume/{state.OriginalVolume}");
         return done;
     }
@@ -387,13 +387,7 @@ public sealed class MigrationExecutor
         var jobs = await K.BatchV1.ListNamespacedJobAsync(ns, labelSelector: $"{MigrationAnnotations.Prefix}claim={state.Claim}", cancellationToken: ct);
         foreach (var job in jobs.Items.Where(j => Finished(j) is null))
             await K.BatchV1.DeleteNamespacedJobAsync(job.Metadata.Name, ns, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: ct);
-        foreach (var w in state.Workloads)
-        {
-            var (annotations, _, replicas, _) = await _ops.ReadWorkloadAsync(w.Kind, ns, w.Name, ct);
-            if (!annotations.ContainsKey(MigrationAnnotations.Replicas))
-                await _ops.PatchWorkloadAnnotationsAsync(w.Kind, ns, w.Name, new Dictionary<string, string?> { [MigrationAnnotations.Replicas] = w.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
-            if (replicas != 0) await _ops.ScaleAsync(w.Kind, ns, w.Name, 0, ct);
-        }
+        await StopWorkloadsAsync(state, ct);
         await _ops.UntilAsync(async () => (await K.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{MigrationAnnotations.Prefix}claim={state.Claim}", cancellationToken: ct))
             .Items.All(p => p.Status?.Phase is "Succeeded" or "Failed"), "the copy pods to stop", _ops.Timings.Wait, ct);
         await WaitNoPodsAsync(state, ct);
@@ -444,15 +438,21 @@ public sealed class MigrationExecutor
         await ScaleUpAsync(state, state.Workloads.Select(w => (w, w.Replicas)), ct);
         _output.StepDone(StepNames.ScaleUp, string.Join(", ", state.Workloads.Select(w => $"{w} at {w.Replicas}")));
         await _ops.PatchClaimAnnotationsAsync(ns, state.Claim, new Dictionary<string, string?> { [MigrationAnnotations.State] = null }, ct);
-        foreach (var w in state.Workloads)
-            await _ops.PatchWorkloadAnnotationsAsync(w.Kind, ns, w.Name, new Dictionary<string, string?>
-            {
-                [MigrationAnnotations.Replicas] = null, [MigrationAnnotations.Lock] = null, [MigrationAnnotations.State] = null,
-            }, ct);
+        await UnlockAsync(state, ct);
         _output.StepDone(StepNames.Finish, "rolled back; lock removed");
         if (keptCopy is not null)
             _output.Info($"persistentvolume/{keptCopy} (the copy, Retain) is kept: delete it when you no longer need it: kubectl delete pv {keptCopy}");
         if (state.Snapshot is not null) _output.Info($"volumesnapshot/{state.Snapshot} is kept: kubectl delete volumesnapshot -n {ns} {state.Snapshot}");
+    }
+
+    /// <summary>The workloads lose the migration's annotations: lock, state, recorded replicas.</summary>
+    private async Task UnlockAsync(MigrationState state, CancellationToken ct)
+    {
+        foreach (var w in state.Workloads)
+            await _ops.PatchWorkloadAnnotationsAsync(w.Kind, state.Namespace, w.Name, new Dictionary<string, string?>
+            {
+                [MigrationAnnotations.Replicas] = null, [MigrationAnnotations.Lock] = null, [MigrationAnnotations.State] = null,
+            }, ct);
     }
 
     private async Task RequireRetainAsync(string volume, CancellationToken ct)

@@ -24,11 +24,7 @@ public static class VerifyCommandLine
         var config = new Option<string>("--config") { Description = "rwx-guard's settings file (default: the installed ConfigMap rwx-guard/rwx-guard-settings)" };
         var output = new Option<string>("--output", "-o") { Description = "text (default) or json" };
         output.AcceptOnlyFromAmong("text", "json");
-        workload.Validators.Add(r =>
-        {
-            if (r.Tokens.Count > 0 && !WorkloadRef.TryParse(r.Tokens[0].Value, out _))
-                r.AddError($"'{r.Tokens[0].Value}' is not deployment/NAME or statefulset/NAME");
-        });
+        workload.Validators.Add(WorkloadRef.Validate);
         var command = new Command("verify", "Check that workloads with claims really run on shared storage: claims, classes, pods, mount events, policies")
         {
             workload, ns, kubeconfig, config, output,

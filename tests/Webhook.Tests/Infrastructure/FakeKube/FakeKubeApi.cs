@@ -78,25 +78,7 @@ public sealed class FakeKubeApi : IAsyncDisposable
     public Kubernetes Client() => new(new KubernetesClientConfiguration { Host = Url.ToString().TrimEnd('/') });
 
     /// <summary>Writes a kubeconfig for this fake and returns its path.</summary>
-    public string WriteKubeconfig(string path)
-    {
-        File.WriteAllText(path, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {{Url.ToString().TrimEnd('/')}}
-            contexts:
-            - name: fake
-              context: {cluster: fake, user: fake, namespace: default}
-            current-context: fake
-            users:
-            - name: fake
-              user: {token: fake-token}
-            """);
-        return path;
-    }
+    public string WriteKubeconfig(string path) => RwxGuard.Tests.Cluster.KubeApiFake.WriteKubeconfig(path, Url.ToString().TrimEnd('/'), "fake-token");
 
     public void AppendLog(string @namespace, string pod, string text) =>
         _logs.GetOrAdd((@namespace, pod), _ => new StringBuilder()).Append(text);
