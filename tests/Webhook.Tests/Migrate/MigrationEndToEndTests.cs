@@ -34,6 +34,27 @@ public sealed class MigrationEndToEndTests
         Assert.True(again.AlreadyCompleted, string.Join("\n", again.Refusals));
     }
 
+    [Fact]
+    public async Task With_snapshot_a_ready_VolumeSnapshot_of_the_claim_exists_before_the_copy()
+    {
+        await using var h = await MigrationHarness.StartAsync();
+        h.Api.Seed(ResourceType.VolumeSnapshotClasses, """{"metadata":{"name":"ebs-snapshots","annotations":{"snapshot.storage.kubernetes.io/is-default-class":"true"}},"driver":"ebs.csi.aws.com","deletionPolicy":"Retain"}""");
+        var before = TreeSnapshot.Of(h.VolumePath(h.OriginalVolume));
+        var uid = h.Claim()!.Uid();
+
+        var plan = await h.PlanAsync(h.Request(snapshot: true));
+        Assert.False(plan.Refused, string.Join("\n", plan.Refusals));
+        Assert.Contains(plan.Checks, c => c == "VolumeSnapshotClass for ebs.csi.aws.com found");
+        var output = new RecordingOutput();
+        var (state, _) = await h.Executor(output).ApplyAsync(plan.State!, Ct);
+
+        Assert.Equal(StepNames.Snapshot, output.Steps[2]); // after the Retain, before anything else
+        var snapshot = h.Get(ResourceType.VolumeSnapshots, "anythingllm-storage-claim-rwx-guard-backup");
+        Assert.True((bool)snapshot.At("status.readyToUse")!);
+        Assert.Equal(MigrationHarness.ClaimName, snapshot.Str("spec.source.persistentVolumeClaimName"));
+        await AssertMigratedAsync(h, state, before, uid, replicas: 1);
+    }
+
     /// <summary>The end state every successful run, interrupted or not, must reach.</summary>
     internal static async Task AssertMigratedAsync(MigrationHarness h, MigrationState state, IReadOnlyList<TreeEntry> before, string originalUid, int replicas)
     {
