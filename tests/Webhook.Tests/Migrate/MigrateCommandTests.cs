@@ -9,13 +9,15 @@ namespace RwxGuard.Tests.Migrate;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class MigrateCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(MigrationHarness h, params string[] args)
+    private static Task<(int Code, string Out, string Err)> RunAsync(MigrationHarness h, params string[] args) => RunAsync(h, false, args);
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(MigrationHarness h, bool terminal, params string[] args)
     {
         var kubeconfig = h.Api.WriteKubeconfig(Path.Combine(h.Root, "kubeconfig"));
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var code = await WebhookCommandLine.RunAsync(["migrate", "deployment/anythingllm", "-n", "ai", "--kubeconfig", kubeconfig, "--poll-interval", "0.02", .. args],
-            new CliConsole(new StringReader(""), stdout, stderr, false), TestContext.Current.CancellationToken);
+            new CliConsole(new StringReader(""), stdout, stderr, terminal), TestContext.Current.CancellationToken);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -57,6 +59,18 @@ public sealed class MigrateCommandTests
         var final = KubernetesYaml.Deserialize<V1PersistentVolumeClaim>(documents[2]);
         Assert.Equal(("anythingllm-storage-claim", "<the volume anythingllm-storage-claim-rwx-guard-migration bound>"), (final.Metadata.Name, final.Spec.VolumeName));
         Assert.Equal("anythingllm", final.Metadata.Annotations["meta.helm.sh/release-name"]);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_the_same_run_draws_with_Spectre_Console()
+    {
+        await using var h = await MigrationHarness.StartAsync();
+
+        var (code, output, stderr) = await RunAsync(h, terminal: true, "--apply");
+
+        Assert.True(code == 0, output + stderr);
+        Assert.Contains("\u001b[38;5;2m✓\u001b[0m \u001b[1mcreate-migrated-claim\u001b[0m", output); // a green ✓, a bold step name
+        Assert.Equal("ReadWriteMany", h.Claim()!.At("spec.accessModes")![0]!.ToString());
     }
 
     [Fact]

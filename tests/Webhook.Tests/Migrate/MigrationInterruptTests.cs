@@ -135,6 +135,21 @@ public sealed class MigrationInterruptTests
     }
 
     [Fact]
+    public async Task A_conflict_on_the_lock_is_read_again_and_taken()
+    {
+        await using var h = await MigrationHarness.StartAsync(tree: false);
+        // Someone else wrote the Deployment between our read and our write: the API server answers 409.
+        h.Api.Faults.Add(new Fault { Verb = "patch", Resource = ResourceType.Deployments, Status = 409, When = r => r.Body.Contains(MigrationAnnotations.Lock, StringComparison.Ordinal) });
+        var plan = await h.PlanAsync(h.Request());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Executor(new RecordingOutput(StepNames.Lock, stop)).ApplyAsync(plan.State!, stop.Token));
+
+        Assert.Equal(1, h.Api.Faults.Fired);
+        Assert.StartsWith(MigrationHarness.Owner + " since ", h.Get(ResourceType.Deployments, "anythingllm").Annotations()[MigrationAnnotations.Lock]);
+    }
+
+    [Fact]
     public async Task A_failed_copy_keeps_the_original_untouched_and_the_next_run_copies_again()
     {
         await using var h = await MigrationHarness.StartAsync();
