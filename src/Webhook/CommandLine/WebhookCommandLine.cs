@@ -23,15 +23,20 @@ public static class WebhookCommandLine
     /// <summary>A bad flag or unusable input: the exit code every command shares (and the server's for bad settings).</summary>
     public const int ExitUsage = 2;
 
-    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    /// <summary>The command tree, parsed; nothing runs. (Tests use it to check that the deployed flags still parse.)</summary>
+    internal static (RootCommand Root, ParseResult Result) Parse(string[] args, CliConsole console)
     {
         var root = new RootCommand("rwx-guard: keeps replicated workloads off single-attach volumes. With no command, serves the admission webhook.");
         ServeCommand.Configure(root, args, console);
         root.Add(WithAction(AuditCommandLine.Create(), (r, ct) => AuditCommand.RunAsync(AuditCommandLine.Read(r), console.In, console.Out, console.Error, null, ct)));
         root.Add(MigrateCommandLine.Create(console));
         root.Add(VerifyCommandLine.Create(console));
+        return (root, root.Parse(args));
+    }
 
-        var result = root.Parse(args);
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var (root, result) = Parse(args, console);
         var command = result.CommandResult.Command;
         var name = command == root ? "webhook" : $"webhook {command.Name}";
         if (result.Action is HelpAction)

@@ -62,6 +62,19 @@ public sealed class CommandLineTests
         Assert.Contains("verify", output);
     }
 
+    [Fact]
+    public async Task The_flags_the_deployment_passes_still_parse()
+    {
+        var rendered = await RwxGuard.Tests.Deploy.Renderer.RenderAsync("base");
+        var args = RwxGuard.Tests.Deploy.K8s.Strings(rendered.Container["args"]).ToArray();
+        Assert.Contains(args, a => a.StartsWith("--tls-cert-file=", StringComparison.Ordinal));
+
+        var (_, result) = WebhookCommandLine.Parse(args, new CliConsole(new StringReader(""), TextWriter.Null, TextWriter.Null, false));
+
+        Assert.Empty(result.Errors);
+        Assert.IsType<System.CommandLine.RootCommand>(result.CommandResult.Command); // no command: it serves
+    }
+
     /// <summary>Before: an unhandled IOException, a stack trace and exit 134 (abort).</summary>
     [Fact]
     public async Task A_port_in_use_is_one_line_naming_it_and_a_non_zero_exit()
