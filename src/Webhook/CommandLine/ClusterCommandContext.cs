@@ -61,8 +61,7 @@ public sealed class ClusterCommandContext : IDisposable
             json = await File.ReadAllTextAsync(file, ct);
             source = $"--config {file}";
         }
-        else if (await ClusterReader.OrNull(() => Client.CoreV1.ReadNamespacedConfigMapAsync(SettingsConfigMap, SettingsNamespace, cancellationToken: ct)) is { } map
-                 && map.Data?.Value("settings.json") is { } data)
+        else if (await InstalledSettingsAsync(ct) is { } data)
         {
             json = data;
             source = $"configmap {SettingsNamespace}/{SettingsConfigMap}";
@@ -83,6 +82,20 @@ public sealed class ClusterCommandContext : IDisposable
         var policy = SettingsLoader.Bind(configuration, PolicyOptions.Section, new PolicyOptionsValidator());
         var mutation = SettingsLoader.Bind(configuration, MutationOptions.Section, new MutationOptionsValidator());
         return (policy, mutation, source);
+    }
+
+    /// <summary>The webhook's settings.json from its ConfigMap; null when it is not installed or not readable by this user.</summary>
+    private async Task<string?> InstalledSettingsAsync(CancellationToken ct)
+    {
+        try
+        {
+            var map = await ClusterReader.OrNull(() => Client.CoreV1.ReadNamespacedConfigMapAsync(SettingsConfigMap, SettingsNamespace, cancellationToken: ct));
+            return map?.Data?.Value("settings.json");
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
     }
 
     public void Dispose() => Client.Dispose();

@@ -70,6 +70,21 @@ internal sealed class ClusterOperations(IKubernetes k, MigrationTimings timings)
     public Task PatchClaimAnnotationsAsync(string ns, string name, IDictionary<string, string?> annotations, CancellationToken ct) =>
         k.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(Patch(new Dictionary<string, object?> { ["metadata"] = Metadata(annotations, null) }), name, ns, cancellationToken: ct);
 
+    /// <summary>The state's copy on a claim that may be going away (deleted by this migration, its answer lost): a claim
+    /// that is terminating or gone has no use for it.</summary>
+    public async Task MirrorOnClaimAsync(string ns, string name, string? volume, IDictionary<string, string?> annotations, CancellationToken ct)
+    {
+        if (await ClaimAsync(ns, name, ct) is not { Metadata.DeletionTimestamp: null } claim || (volume is not null && claim.Spec?.VolumeName != volume)) return;
+        try
+        {
+            await PatchClaimAnnotationsAsync(ns, name, annotations, ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // removed between the read and the write
+        }
+    }
+
     /// <summary>Creates the claim unless it exists (an earlier run's create whose answer was lost).</summary>
     public async Task CreateClaimAsync(V1PersistentVolumeClaim claim, CancellationToken ct)
     {

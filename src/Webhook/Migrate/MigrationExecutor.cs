@@ -80,8 +80,7 @@ public sealed class MigrationExecutor
                 // someone wrote the workload in between: read again and look at the lock again
             }
         }
-        if (await _ops.ClaimAsync(state.Namespace, state.Claim, ct) is { } claim && claim.Spec?.VolumeName == state.OriginalVolume)
-            await _ops.PatchClaimAnnotationsAsync(state.Namespace, state.Claim, new Dictionary<string, string?> { [MigrationAnnotations.State] = state.ToJson() }, ct);
+        await _ops.MirrorOnClaimAsync(state.Namespace, state.Claim, state.OriginalVolume, new Dictionary<string, string?> { [MigrationAnnotations.State] = state.ToJson() }, ct);
         _output.StepDone(StepNames.Lock, $"{state.Primary} locked by {_owner}");
         return state;
     }
@@ -473,8 +472,7 @@ public sealed class MigrationExecutor
     {
         await _ops.PatchWorkloadAnnotationsAsync(state.Primary.Kind, state.Namespace, state.Primary.Name,
             new Dictionary<string, string?> { [MigrationAnnotations.State] = state.ToJson() }, ct);
-        if (await _ops.ClaimAsync(state.Namespace, state.Claim, ct) is not null)
-            await _ops.PatchClaimAnnotationsAsync(state.Namespace, state.Claim, new Dictionary<string, string?> { [MigrationAnnotations.State] = state.ToJson() }, ct);
+        await _ops.MirrorOnClaimAsync(state.Namespace, state.Claim, null, new Dictionary<string, string?> { [MigrationAnnotations.State] = state.ToJson() }, ct);
     }
 
     private static bool Same(RecordedWorkload a, RecordedWorkload b) => a.Kind == b.Kind && a.Name == b.Name;
