@@ -9,19 +9,19 @@ public enum AuditOutputFormat
     PolicyReport,
 }
 
-/// <summary>The flags of <c>webhook audit</c>, parsed kubectl-style (<c>-f x</c>, <c>-f=x</c>, <c>--output json</c>).</summary>
+/// <summary>The flags of <c>webhook audit</c> (parsed by <see cref="AuditCommandLine"/>: <c>-f x</c>, <c>-f=x</c>, <c>--output json</c>).</summary>
 internal sealed class AuditArguments
 {
     public List<string> Files { get; } = [];
-    public AuditOutputFormat Output { get; private set; } = AuditOutputFormat.Table;
-    public ReportApi ReportApi { get; private set; } = ReportApi.PolicyReport;
-    public string Namespace { get; private set; } = "default";
-    public string? StorageClass { get; private set; }
-    public string? Mode { get; private set; }
-    public string? Config { get; private set; }
-    public string? Kubeconfig { get; private set; }
-    public double ClusterTimeoutSeconds { get; private set; } = 30;
-    public bool Help { get; private set; }
+    public AuditOutputFormat Output { get; private init; } = AuditOutputFormat.Table;
+    public ReportApi ReportApi { get; private init; } = ReportApi.PolicyReport;
+    public string Namespace { get; private init; } = "default";
+    public string? StorageClass { get; private init; }
+    public string? Mode { get; private init; }
+    public string? Config { get; private init; }
+    public string? Kubeconfig { get; private init; }
+    public double ClusterTimeoutSeconds { get; private init; } = 30;
+    public bool Help { get; private init; }
 
     public const string Usage = """
         Usage: webhook audit -f <file|directory|-> [-f ...] [flags]
@@ -58,86 +58,30 @@ internal sealed class AuditArguments
     /// <summary>Parses the flags; throws <see cref="AuditUsageException"/> naming the bad one.</summary>
     public static AuditArguments Parse(IReadOnlyList<string> args)
     {
-        var parsed = new AuditArguments();
-        for (var i = 0; i < args.Count; i++)
+        if (args.Any(a => a is "-h" or "--help" or "-?"))
+            return From([], AuditOutputFormat.Table, ReportApi.PolicyReport, "default", null, null, null, null, 30, help: true);
+        var command = AuditCommandLine.Create();
+        var result = command.Parse(args);
+        if (result.Errors.Count > 0) throw new AuditUsageException(result.Errors[0].Message);
+        return AuditCommandLine.Read(result);
+    }
+
+    internal static AuditArguments From(IReadOnlyList<string> files, AuditOutputFormat output, ReportApi reportApi, string ns,
+        string? storageClass, string? mode, string? config, string? kubeconfig, double clusterTimeoutSeconds, bool help)
+    {
+        var parsed = new AuditArguments
         {
-            var arg = args[i];
-            string flag = arg, inline = "";
-            var hasInline = false;
-            var equals = arg.IndexOf('=');
-            if (arg.StartsWith('-') && arg != "-" && equals > 0)
-            {
-                flag = arg[..equals];
-                inline = arg[(equals + 1)..];
-                hasInline = true;
-            }
-
-            string Value()
-            {
-                if (hasInline) return inline;
-                if (i + 1 >= args.Count) throw new AuditUsageException($"flag {flag} needs a value");
-                return args[++i];
-            }
-
-            switch (flag)
-            {
-                case "-h" or "--help":
-                    parsed.Help = true;
-                    break;
-                case "-f" or "--filename":
-                    parsed.Files.Add(Value());
-                    break;
-                case "-o" or "--output":
-                    var output = Value();
-                    parsed.Output = output.ToLowerInvariant() switch
-                    {
-                        "table" => AuditOutputFormat.Table,
-                        "json" => AuditOutputFormat.Json,
-                        "policyreport" => AuditOutputFormat.PolicyReport,
-                        _ => throw new AuditUsageException($"--output: unknown format '{output}' (table, json or policyreport)"),
-                    };
-                    break;
-                case "--report-api":
-                    var api = Value();
-                    parsed.ReportApi = api switch
-                    {
-                        "wgpolicyk8s.io/v1alpha2" or "wgpolicyk8s.io" => ReportApi.PolicyReport,
-                        "openreports.io/v1alpha1" or "openreports.io" => ReportApi.OpenReports,
-                        _ => throw new AuditUsageException(
-                            $"--report-api: unknown API '{api}' (wgpolicyk8s.io/v1alpha2 or openreports.io/v1alpha1)"),
-                    };
-                    break;
-                case "-n" or "--namespace":
-                    parsed.Namespace = Value();
-                    if (parsed.Namespace.Length == 0) throw new AuditUsageException("--namespace must not be empty");
-                    break;
-                case "--storage-class":
-                    parsed.StorageClass = Value();
-                    break;
-                case "--mode":
-                    parsed.Mode = Value();
-                    break;
-                case "--config":
-                    parsed.Config = Value();
-                    break;
-                case "--kubeconfig":
-                    parsed.Kubeconfig = Value();
-                    break;
-                case "--cluster-timeout":
-                    var timeout = Value();
-                    if (!double.TryParse(timeout.TrimEnd('s'), System.Globalization.NumberStyles.Float,
-                            System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
-                        throw new AuditUsageException($"--cluster-timeout: '{timeout}' is not a positive number of seconds");
-                    parsed.ClusterTimeoutSeconds = seconds;
-                    break;
-                default:
-                    throw new AuditUsageException(arg.StartsWith('-') && arg != "-"
-                        ? $"unknown flag {flag}"
-                        : $"unexpected argument '{arg}' (inputs are given with -f)");
-            }
-        }
-        if (!parsed.Help && parsed.Files.Count == 0 && parsed.Kubeconfig is null)
-            throw new AuditUsageException("no input: give manifests with -f <file|directory|-> (or --kubeconfig to audit a cluster)");
+            Output = output,
+            ReportApi = reportApi,
+            Namespace = ns,
+            StorageClass = storageClass,
+            Mode = mode,
+            Config = config,
+            Kubeconfig = kubeconfig,
+            ClusterTimeoutSeconds = clusterTimeoutSeconds,
+            Help = help,
+        };
+        parsed.Files.AddRange(files);
         return parsed;
     }
 }

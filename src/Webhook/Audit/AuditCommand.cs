@@ -44,6 +44,14 @@ public static class AuditCommand
             await stderr.WriteLineAsync($"error: {e.Message}\nRun 'webhook audit --help' for usage.");
             return ExitUnusable;
         }
+        return await RunAsync(arguments, stdin, stdout, stderr, time, cancellationToken);
+    }
+
+    /// <summary>The audit with flags already parsed (by the binary's command line).</summary>
+    internal static async Task<int> RunAsync(AuditArguments arguments, TextReader stdin, TextWriter stdout, TextWriter stderr,
+        TimeProvider? time, CancellationToken cancellationToken)
+    {
+        time ??= TimeProvider.System;
         if (arguments.Help)
         {
             await stdout.WriteAsync(AuditArguments.Usage);

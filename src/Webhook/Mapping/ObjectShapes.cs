@@ -1,3 +1,4 @@
+using RwxGuard.Domain;
 namespace RwxGuard.Mapping;
 
 // Minimal shapes of the Kubernetes objects an admission request carries and the cluster view lists and watches. Only

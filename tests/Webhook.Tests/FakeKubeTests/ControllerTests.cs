@@ -133,7 +133,7 @@ public sealed class ControllerTests
         Assert.Equal(1, Get(api, ResourceType.Deployments, "app").Int("status.readyReplicas"));
 
         api.Store.Mutate(ResourceType.Deployments, "ai", "app", d => d.Set("spec.replicas", 0));
-        await Poll.UntilAsync(() => api.Store.List(ResourceType.Pods, "ai").All(p => p.IsDeleting()), "both pods terminate");
+        await Poll.UntilAsync(() => api.Store.List(ResourceType.Pods, "ai") is { Count: 2 } pods && pods.All(p => p.IsDeleting()), "both pods terminate");
         Assert.Equal(2, api.Store.List(ResourceType.Pods, "ai").Count); // still there during the grace period
         await Poll.UntilAsync(() => api.Store.List(ResourceType.Pods, "ai").Count == 0, "then they are gone");
     }

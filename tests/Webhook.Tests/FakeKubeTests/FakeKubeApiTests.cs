@@ -6,6 +6,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using RwxGuard.Tests.Infrastructure.FakeKube;
+using RwxGuard.Domain;
 
 namespace RwxGuard.Tests.FakeKubeTests;
 

@@ -48,6 +48,9 @@ public sealed class FakeKubeApi : IAsyncDisposable
     /// <summary>Who may do what; every request is checked, and SelfSubjectAccessReviews answer with it. Default: all.</summary>
     public Func<AccessAttributes, bool> Access { get; set; } = _ => true;
 
+    /// <summary>Sees every request before it is carried out (tests record what was done, and in which state).</summary>
+    public Action<FakeRequest>? OnRequest { get; set; }
+
     /// <summary>The user named in 403 messages.</summary>
     public string User { get; set; } = "alice@example.com";
 
@@ -78,25 +81,7 @@ public sealed class FakeKubeApi : IAsyncDisposable
     public Kubernetes Client() => new(new KubernetesClientConfiguration { Host = Url.ToString().TrimEnd('/') });
 
     /// <summary>Writes a kubeconfig for this fake and returns its path.</summary>
-    public string WriteKubeconfig(string path)
-    {
-        File.WriteAllText(path, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {{Url.ToString().TrimEnd('/')}}
-            contexts:
-            - name: fake
-              context: {cluster: fake, user: fake, namespace: default}
-            current-context: fake
-            users:
-            - name: fake
-              user: {token: fake-token}
-            """);
-        return path;
-    }
+    public string WriteKubeconfig(string path) => RwxGuard.Tests.Cluster.KubeApiFake.WriteKubeconfig(path, Url.ToString().TrimEnd('/'), "fake-token");
 
     public void AppendLog(string @namespace, string pod, string text) =>
         _logs.GetOrAdd((@namespace, pod), _ => new StringBuilder()).Append(text);
@@ -237,6 +222,7 @@ public sealed class FakeKubeApi : IAsyncDisposable
             throw ApiError.Forbidden(User, verb, type, ns);
 
         var fakeRequest = new FakeRequest(verb, type, ns, route.Name, route.Subresource, body);
+        OnRequest?.Invoke(fakeRequest);
         var fault = Faults.Take(fakeRequest);
         if (fault is { AfterApply: false }) throw new ApiError(fault.Status, fault.Status == 500 ? "InternalError" : "", fault.Message);
 

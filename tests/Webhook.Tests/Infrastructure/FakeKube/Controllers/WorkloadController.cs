@@ -18,6 +18,8 @@ namespace RwxGuard.Tests.Infrastructure.FakeKube.Controllers;
 /// </summary>
 public sealed class WorkloadController : IFakeController
 {
+    private readonly Dictionary<string, DateTimeOffset> _terminating = [];
+
     public TimeSpan TerminationDelay { get; set; } = TimeSpan.FromMilliseconds(100);
     public IReadOnlyList<string> Nodes { get; set; } = ["node-a", "node-b"];
 
@@ -28,19 +30,21 @@ public sealed class WorkloadController : IFakeController
             foreach (var type in new[] { ResourceType.Deployments, ResourceType.StatefulSets })
                 foreach (var workload in api.Store.List(type))
                     ReconcileWorkload(api, type, workload);
-            FinishTerminations(api.Store, TerminationDelay);
+            FinishTerminations(api.Store, TerminationDelay, _terminating);
         }
     }
 
-    /// <summary>Pods with a deletionTimestamp older than the grace period are gone.</summary>
-    public static void FinishTerminations(ObjectStore store, TimeSpan delay)
+    /// <summary>Pods terminating longer than the grace period are gone. Timed here, not from deletionTimestamp, which
+    /// has a resolution of one second.</summary>
+    public static void FinishTerminations(ObjectStore store, TimeSpan delay, Dictionary<string, DateTimeOffset> terminating)
     {
         var now = store.Time.GetUtcNow();
         foreach (var pod in store.List(ResourceType.Pods).Where(p => p.IsDeleting()))
         {
-            var since = DateTimeOffset.Parse(pod.Str("metadata.deletionTimestamp")!, System.Globalization.CultureInfo.InvariantCulture);
-            if (now - since >= delay)
-                store.Mutate(ResourceType.Pods, pod.Namespace(), pod.Name(), p => p.SetFinalizers([]));
+            var since = terminating.TryGetValue(pod.Uid(), out var seen) ? seen : terminating[pod.Uid()] = now;
+            if (now - since < delay) continue;
+            store.Mutate(ResourceType.Pods, pod.Namespace(), pod.Name(), p => p.SetFinalizers([]));
+            terminating.Remove(pod.Uid());
         }
     }
 
@@ -97,9 +101,20 @@ public sealed class WorkloadController : IFakeController
         var ns = pod.Namespace();
         string? blockedReason = null, blockedMessage = null;
         var scheduled = true;
+        var waiting = false;
         foreach (var claimName in Obj.ClaimNames(pod["spec"]))
         {
             var claim = store.Get(ResourceType.Claims, ns, claimName);
+            var waitsForConsumer = claim is not null && claim.Str("status.phase") == "Pending"
+                && store.Get(ResourceType.StorageClasses, null, claim.Str("spec.storageClassName") ?? "")?.Str("volumeBindingMode") == "WaitForFirstConsumer";
+            if (waitsForConsumer)
+            {
+                // The scheduler placed the pod; the provisioner creates the volume for it: ContainerCreating, no event.
+                (blockedReason, blockedMessage) = (null, null);
+                scheduled = true;
+                waiting = true;
+                break;
+            }
             if (claim is null || claim.Str("status.phase") != "Bound")
             {
                 scheduled = false;
@@ -121,7 +136,7 @@ public sealed class WorkloadController : IFakeController
             }
         }
 
-        var running = blockedReason is null;
+        var running = blockedReason is null && !waiting;
         var containers = (pod["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => (string?)c["name"] ?? "").ToList();
         var previous = pod["status"]?.DeepClone();
         store.Mutate(ResourceType.Pods, ns, pod.Name(), p =>
@@ -156,7 +171,6 @@ public sealed class WorkloadController : IFakeController
                         })])
                         : null,
                 };
-            if (!scheduled) p["spec"]!.AsObject().Remove("nodeName");
         });
         if (!running && blockedReason is not null && !JsonNode.DeepEquals(previous, store.Get(ResourceType.Pods, ns, pod.Name())?["status"]))
             FakeEvents.Emit(api, ResourceType.Pods, pod, "Warning", blockedReason, blockedMessage!, blockedReason == "FailedScheduling" ? "default-scheduler" : "attachdetach-controller");
