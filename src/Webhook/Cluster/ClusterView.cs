@@ -15,7 +15,7 @@ namespace RwxGuard.Cluster;
 
 /// <summary>
 /// The cluster view fed by list-then-watch caches of PersistentVolumeClaims, Deployments, StatefulSets, ReplicaSets,
-/// HorizontalPodAutoscalers (autoscaling/v2), StorageClasses and Namespaces (the table in the constructor). Lookups read in-memory dictionaries
+/// DaemonSets, HorizontalPodAutoscalers (autoscaling/v2), StorageClasses and Namespaces (the table in the constructor). Lookups read in-memory dictionaries
 /// only; the network is touched by the background loops started with <see cref="StartAsync"/>.
 /// </summary>
 public sealed class ClusterView : IClusterView, IAsyncDisposable
@@ -64,6 +64,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
                 s => ModelMapping.ToWorkload(s, Retention.Cached), OnWorkloadChanged),
             Cache(ResourceClients.ReplicaSetClient(client), _workloads[WorkloadKind.ReplicaSet],
                 r => ModelMapping.ToWorkload(r, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.DaemonSetClient(client), _workloads[WorkloadKind.DaemonSet],
+                d => ModelMapping.ToWorkload(d, Retention.Cached), OnWorkloadChanged),
             Cache(ResourceClients.AutoscalerClient(client), _autoscalers, h => ModelMapping.ToHpa(h, Retention.Cached), OnAutoscalerChanged),
             Cache(ResourceClients.StorageClassClient(client), _storageClasses, ModelMapping.ToStorageClass,
                 afterChange: () => _storageClassList = [.. _storageClasses.Values().OrderBy(c => c.Name, StringComparer.Ordinal)]),
@@ -275,7 +277,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses =>
         IsReady ? Lookup<IReadOnlyList<StorageClassInfo>>.Found(_storageClassList) : Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable;
 
-    /// <summary>Every cached workload of the three kinds (for the background reporter); empty while not ready.</summary>
+    /// <summary>Every cached workload of every kind (for the background reporter); empty while not ready.</summary>
     public IReadOnlyList<WorkloadInfo> ListWorkloads() => IsReady ? [.. _workloads.Values.SelectMany(store => store.Values())] : [];
 
     /// <summary>Every cached claim (for the background reporter); empty while not ready.</summary>

@@ -23,13 +23,14 @@ internal sealed class ResourceClient<T>(
         CancellationToken cancellationToken) => watch(resourceVersion, timeoutSeconds, onError, cancellationToken);
 }
 
-/// <summary>The seven resources the view watches.</summary>
+/// <summary>The eight resources the view watches.</summary>
 internal static class ResourceClients
 {
     public const string Claims = "persistentvolumeclaims";
     public const string Deployments = "deployments";
     public const string StatefulSets = "statefulsets";
     public const string ReplicaSets = "replicasets";
+    public const string DaemonSets = "daemonsets";
     public const string Autoscalers = "horizontalpodautoscalers";
     public const string StorageClasses = "storageclasses";
     public const string Namespaces = "namespaces";
@@ -59,6 +60,12 @@ internal static class ResourceClients
         async (limit, token, ct) => Page<V1ReplicaSet, V1ReplicaSetList>(
             await k.AppsV1.ListReplicaSetForAllNamespacesAsync(continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
         (rv, timeout, onError, ct) => k.AppsV1.WatchListReplicaSetForAllNamespacesAsync(
+            allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+
+    public static ResourceClient<V1DaemonSet> DaemonSetClient(IKubernetes k) => new(DaemonSets,
+        async (limit, token, ct) => Page<V1DaemonSet, V1DaemonSetList>(
+            await k.AppsV1.ListDaemonSetForAllNamespacesAsync(continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
+        (rv, timeout, onError, ct) => k.AppsV1.WatchListDaemonSetForAllNamespacesAsync(
             allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
 
     public static ResourceClient<V2HorizontalPodAutoscaler> AutoscalerClient(IKubernetes k) => new(Autoscalers,

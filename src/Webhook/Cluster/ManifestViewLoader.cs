@@ -1,0 +1,57 @@
+using RwxGuard.Audit;
+using RwxGuard.Options;
+
+namespace RwxGuard.Cluster;
+
+/// <summary>
+/// Cluster:Manifests (--cluster-manifests FILE|DIR): the server's cluster view read once, at start, from manifest files
+/// with the reader <c>webhook audit</c> uses, for demos, CI and air-gapped trials. Read-only: nothing is written anywhere,
+/// and there is no API server to write to. The files are read at start only, like the rest of the Cluster section.
+/// </summary>
+internal static class ManifestViewLoader
+{
+    /// <summary>Objects without a namespace land where <c>kubectl apply</c> puts them.</summary>
+    public const string DefaultNamespace = "default";
+
+    // The extensions `webhook audit -f DIR` reads.
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>Every problem (unreadable path, invalid YAML with file:line:column, nothing usable) stops the start
+    /// with the key named, like any bad setting.</summary>
+    public static ManifestClusterView Load(string path)
+    {
+        var set = new ManifestSet();
+        var errors = new List<string>();
+        try
+        {
+            foreach (var file in Files(path, errors))
+                ManifestReader.Read(new ManifestSource(file, File.ReadAllText(file)), DefaultNamespace, set);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{path}: cannot read: {e.Message}");
+        }
+        errors.AddRange(set.Errors);
+        if (errors.Count == 0 && set.Claims.Count + set.Workloads.Count + set.Autoscalers.Count + set.StorageClasses.Count == 0)
+            errors.Add($"{path}: no PersistentVolumeClaim, workload, HorizontalPodAutoscaler or StorageClass found " +
+                       $"({(set.Skipped.Count == 0 ? "no object at all" : "only " + string.Join(", ", set.Skipped.Select(s => $"{s.Value} {s.Key}")))})");
+        if (errors.Count > 0) throw new SettingsException([.. errors.Select(e => $"Cluster:Manifests: {e}")]);
+        return new ManifestClusterView(set.Claims, set.Workloads, set.Autoscalers, set.StorageClasses);
+    }
+
+    private static List<string> Files(string path, List<string> errors)
+    {
+        if (File.Exists(path)) return [path];
+        if (!Directory.Exists(path))
+        {
+            errors.Add($"{path}: no such file or directory");
+            return [];
+        }
+        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0) errors.Add($"{path}: directory has no *.yaml, *.yml or *.json file");
+        return files;
+    }
+}
