@@ -22,7 +22,10 @@ static int Micro(string[] args)
 
 static async Task<int> ServeFakeApiAsync(string[] args)
 {
-    await using var api = new FakeApiServer(Harness.IntArg(args, "--count", 10_000), Harness.IntArg(args, "--port", 0));
+    await using var api = new FakeApiServer(Harness.IntArg(args, "--count", 10_000), Harness.IntArg(args, "--port", 0))
+    {
+        DaemonSets = Harness.IntArg(args, "--daemonsets", 0),
+    };
     await api.StartAsync();
     var work = Harness.Arg(args, "--dir") ?? Directory.CreateTempSubdirectory("rwx-guard-fake-api-").FullName;
     Console.WriteLine($"fake API server on {api.Address}; kubeconfig {Harness.WriteKubeconfig(work, api.Address)}; Ctrl-C stops it");

@@ -55,7 +55,7 @@ public sealed class AnythingLlmAuditTests
 
     [Theory]
     [MemberData(nameof(Scaled))]
-    public async Task With_an_efs_class_in_the_input_the_claim_is_mutated_and_the_deployment_passes_with_the_sqlite_warning(
+    public async Task With_an_efs_class_in_the_input_the_claim_is_mutated_and_the_deployment_passes_with_the_store_warnings(
         string file, string ns, string deployment, string claim, int replicas)
     {
         _ = ns;
@@ -70,11 +70,14 @@ public sealed class AnythingLlmAuditTests
             (string?)mutation["properties"]!["mutation"]);
         Assert.Equal(("RWX", "efs-sc"), ((string?)mutation["properties"]!["accessModes"], (string?)mutation["properties"]!["storageClass"]));
 
-        // Policy 1 sees the claim as mutated: no violation, only the SQLite warning.
-        var verdict = Assert.Single(run.For("Deployment", deployment));
-        Assert.Equal(("warn", "anythingllm-sqlite"), ((string?)verdict["result"], (string?)verdict["rule"]));
-        Assert.Contains($"{replicas} replicas share one SQLite database", (string)verdict["summary"]!);
-        Assert.Equal($"claim {claim} (RWX)", (string?)verdict["properties"]!["claims"]);
+        // Policy 1 sees the claim as mutated: no violation, only the warnings about what AnythingLLM keeps on the volume.
+        var verdicts = run.For("Deployment", deployment);
+        Assert.Equal([("warn", "anythingllm-lancedb"), ("warn", "anythingllm-sqlite")],
+            verdicts.Select(v => ((string?)v["result"], (string?)v["rule"])));
+        Assert.Contains($"{replicas} replicas share SQLite; use image :pg + postgresql:// DATABASE_URL", (string)verdicts[1]["summary"]!);
+        // Both charts take their settings through envFrom: the LanceDB warning says it cannot see VECTOR_DB there.
+        Assert.Contains($"{replicas} replicas share LanceDB unless envFrom sets an external VECTOR_DB", (string)verdicts[0]["summary"]!);
+        Assert.All(verdicts, v => Assert.Equal($"claim {claim} (RWX)", (string?)v["properties"]!["claims"]));
         Assert.DoesNotContain("hint:", run.Stderr);
     }
 
@@ -107,7 +110,7 @@ public sealed class AnythingLlmAuditTests
         Assert.Equal("claim anything-llm-volume-claim (RWO)", (string?)verdict["properties"]!["claims"]);
         // The unlabeled claim is still selected (by name) and would be left RWO: a warning, not a failure.
         var claim = Assert.Single(run.For("PersistentVolumeClaim", "anything-llm-volume-claim"));
-        Assert.Equal(("warn", "name anything-llm-volume-claim"), ((string?)claim["result"], (string?)claim["properties"]!["selectedBy"]));
+        Assert.Equal(("warn", "name *anythingllm* or *anything-llm*"), ((string?)claim["result"], (string?)claim["properties"]!["selectedBy"]));
         Assert.Equal(0, (int)run.Json["summary"]!["fail"]!);
         var skipped = run.Json["input"]!["skipped"]!.AsObject();
         Assert.Equal((1, 1, 1), ((int)skipped["PersistentVolume"]!, (int)skipped["Ingress"]!, (int)skipped["Service"]!));
@@ -149,9 +152,9 @@ public sealed class AnythingLlmAuditTests
         var claim = Assert.Single(run.For("PersistentVolumeClaim", "anythingllm-storage-claim"));
         Assert.Equal("pass", (string?)claim["result"]);
         Assert.Contains("(Mutation:StorageClass)", (string)claim["properties"]!["mutation"]!);
-        // ...and the SQLite rule, set to Deny, is a violation.
-        var verdict = Assert.Single(run.For("Deployment", "anythingllm"));
-        Assert.Equal(("fail", "anythingllm-sqlite"), ((string?)verdict["result"], (string?)verdict["rule"]));
+        // ...and the SQLite rule, set to Deny, is a violation; the LanceDB rule, left at Warn, a warning.
+        Assert.Equal([("warn", "anythingllm-lancedb"), ("fail", "anythingllm-sqlite")],
+            run.For("Deployment", "anythingllm").Select(v => ((string?)v["result"], (string?)v["rule"])));
         Assert.Equal(AuditCommand.ExitViolations, run.ExitCode);
     }
 }

@@ -79,7 +79,8 @@ public sealed class PolicyAuditTests
         var results = PolicyAudit.Evaluate(view, subjects, new PolicyOptions(), new MutationOptions());
 
         Assert.Equal(
-            [("Deployment", "anythingllm", "anythingllm-sqlite", AuditOutcome.Warn),
+            [("Deployment", "anythingllm", "anythingllm-lancedb", AuditOutcome.Warn),
+             ("Deployment", "anythingllm", "anythingllm-sqlite", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "claim-rwx", AuditOutcome.Pass)],
             results.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
 
@@ -89,11 +90,13 @@ public sealed class PolicyAuditTests
         var failing = PolicyAudit.Evaluate(noClass, subjects, new PolicyOptions(), new MutationOptions());
         Assert.Equal(
             [("Deployment", "anythingllm", "replicated-single-attach", AuditOutcome.Fail),
+             // other-team's pods are on the same claim too
+             ("Deployment", "anythingllm", "shared-single-attach", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "no-rwx-class", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "replicated-single-attach", AuditOutcome.Fail)],
             failing.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
-        Assert.Contains("Deployment ai/other-team", failing[2].Message);
-        Assert.DoesNotContain("Deployment ai/anythingllm", failing[2].Message);
+        Assert.Contains("Deployment ai/other-team", failing[3].Message);
+        Assert.DoesNotContain("Deployment ai/anythingllm", failing[3].Message);
     }
 
     [Fact]

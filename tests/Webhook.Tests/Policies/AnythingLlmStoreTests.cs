@@ -91,7 +91,7 @@ public sealed class AnythingLlmStoreTests
 
         Assert.Equal("rwx-guard: Deployment ai/anythingllm: 2 replicas share SQLite; use image :pg + postgresql:// DATABASE_URL",
             findings[0].Warning);
-        Assert.Equal("rwx-guard: Deployment ai/anythingllm: 2 replicas write one LanceDB (VECTOR_DB unset); set an external VECTOR_DB",
+        Assert.Equal("rwx-guard: Deployment ai/anythingllm: 2 replicas share LanceDB (VECTOR_DB unset); set an external VECTOR_DB",
             findings[1].Warning);
     }
 
