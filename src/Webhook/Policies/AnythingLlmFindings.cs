@@ -21,11 +21,10 @@ internal static class AnythingLlmFindings
         {
             var use = AnythingLlmStores.Database(server);
             if (use == DatabaseUse.PostgreSql) continue;
-            var (why, unless, line) = Database(use, server, source.Count);
+            var (why, line) = Database(use, server, source.Count);
             Finding.Add(findings, options.AnythingLlmSqlite, Rules.AnythingLlmSqlite,
-                $"AnythingLLM {what} {source.Description} on shared claim {claims}, and its database is SQLite on that " +
-                $"volume: {why}. ReadWriteMany fixes attachment, not concurrent writers{unless}. Fix: run " +
-                $"{AnythingLlm.PgImage} with DATABASE_URL set to a postgresql:// URL, or {keep}.",
+                $"AnythingLLM {what} {source.Description} on shared claim {claims}{why} Fix: run {AnythingLlm.PgImage} " +
+                $"with DATABASE_URL set to a postgresql:// URL, or {keep}.",
                 Line(what, line));
             break;
         }
@@ -36,37 +35,41 @@ internal static class AnythingLlmFindings
             var (why, unless, line) = Vectors(use, source.Count);
             Finding.Add(findings, options.AnythingLlmLanceDb, Rules.AnythingLlmLanceDb,
                 $"AnythingLLM {what} {source.Description} on shared claim {claims}, and its vector database is LanceDB " +
-                $"on that volume: {why}. LanceDB commits with file renames and hard links: several writers on NFS or EFS " +
-                $"get commit conflicts and \"Not found\" errors{unless}. Fix: set VECTOR_DB to an external vector " +
+                $"on that volume{unless}: {why}. LanceDB commits with file renames and hard links: several writers on NFS " +
+                "or EFS get commit conflicts and \"Not found\" errors. Fix: set VECTOR_DB to an external vector " +
                 $"database (pgvector, qdrant, chroma, pinecone, weaviate, milvus …) with its connection settings, or {keep}.",
                 Line(what, line));
             break;
         }
     }
 
-    private static (string Why, string Unless, string Line) Database(DatabaseUse use, ContainerInfo server, string count)
+    /// <summary>The rest of the first sentence, and the one-line warning. On the main image the database is SQLite on
+    /// the volume, whatever DATABASE_URL says; the pg image has no SQLite at all, but needs a postgresql:// DATABASE_URL,
+    /// which rwx-guard must see to call the install safe.</summary>
+    private static (string Why, string Line) Database(DatabaseUse use, ContainerInfo server, string count)
     {
-        var image = server.Image;
+        var pg = $", and runs the pg image {server.Image}, whose database is PostgreSQL at DATABASE_URL: ";
         return use switch
         {
             DatabaseUse.MainImageSqlite => (
-                $"image {image} is AnythingLLM's main image, whose Prisma datasource is the literal " +
-                "file:../storage/anythingllm.db (it does not read DATABASE_URL)", "",
+                $", and its database is SQLite on that volume: image {server.Image} is AnythingLLM's main image, whose " +
+                "Prisma datasource is the literal file:../storage/anythingllm.db (it does not read DATABASE_URL). " +
+                "ReadWriteMany fixes attachment, not concurrent writers.",
                 $"{count} share SQLite; use image :pg + postgresql:// DATABASE_URL"),
             DatabaseUse.PgWrongUrl => (
-                $"image {image} reads DATABASE_URL, which is {Scheme(server)} here, not postgresql://", "",
+                $"{pg}DATABASE_URL is {Scheme(server)} here, and that image accepts only a postgresql:// (or postgres://) URL.",
                 $"image :pg needs a postgresql:// DATABASE_URL, not {Scheme(server)}"),
             DatabaseUse.PgNoUrl => (
-                $"image {image} reads DATABASE_URL, which is not set", "",
+                $"{pg}DATABASE_URL is not set.",
                 $"image :pg without DATABASE_URL; set a postgresql:// one"),
             DatabaseUse.PgUrlFromKey => (
-                $"image {image} reads DATABASE_URL, which is set from a Secret or ConfigMap key rwx-guard cannot read",
-                ", unless that key holds a postgresql:// URL",
-                $"{count}: safe if DATABASE_URL (valueFrom) is postgresql://"),
+                $"{pg}DATABASE_URL is set from a Secret or ConfigMap key rwx-guard cannot read, so it cannot confirm the " +
+                "database is off the shared volume; fine if that key holds a postgresql:// URL.",
+                $"{count} on image :pg; safe only if DATABASE_URL (valueFrom) is postgresql://"),
             _ => (
-                $"image {image} reads DATABASE_URL, which is not in env and rwx-guard cannot see envFrom",
-                ", unless DATABASE_URL is set through envFrom to a postgresql:// URL",
-                $"{count}: safe if envFrom sets DATABASE_URL=postgresql://"),
+                $"{pg}DATABASE_URL is not in env, and rwx-guard cannot see envFrom; fine if DATABASE_URL is set through " +
+                "envFrom to a postgresql:// URL.",
+                $"{count} on image :pg; safe only if envFrom sets DATABASE_URL=postgresql://"),
         };
     }
 

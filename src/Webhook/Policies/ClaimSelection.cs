@@ -7,7 +7,7 @@ public static class ClaimSelection
 {
     /// <summary>
     /// The first selector the claim matches, described for messages ("label app.kubernetes.io/name=anythingllm",
-    /// "mounted by Deployment ai/anythingllm running anythingllm"), or null when it matches none.
+    /// "Deployment ai/anythingllm running anythingllm, which mounts it"), or null when it matches none.
     /// </summary>
     public static string? Match(ClaimInfo claim, IReadOnlyList<ClaimSelectorOptions> selectors, IClusterView view)
     {
@@ -45,7 +45,7 @@ public static class ClaimSelection
     }
 
     /// <summary>
-    /// "Deployment ai/anythingllm running anythingllm": the first workload in the view that mounts the claim and runs an
+    /// "Deployment ai/anythingllm running anythingllm, which mounts it": the first workload in the view that mounts the claim and runs an
     /// image whose name (<see cref="ImageReference.Name"/>: no registry, tag or digest) matches a pattern.
     /// </summary>
     private static string? MountedBy(ClaimInfo claim, IReadOnlyList<string> images, IClusterView view)
@@ -55,7 +55,7 @@ public static class ClaimSelection
             foreach (var image in workload.Template.Images)
             {
                 var name = ImageReference.Parse(image).Name;
-                if (images.Any(p => Glob.Matches(p, name))) return $"{workload} running {name}";
+                if (images.Any(p => Glob.Matches(p, name))) return $"{workload} running {name}, which mounts it";
             }
         }
         return null;
@@ -68,7 +68,7 @@ public static class ClaimSelection
             parts.Add(string.Join(" and ", labels.Select(l => $"label {l.Key}={l.Value}")));
         if (selector.Names is { Count: > 0 } names) parts.Add($"name {string.Join(" or ", names)}");
         if (selector.Namespaces is { Count: > 0 } namespaces) parts.Add($"namespace {string.Join(" or ", namespaces)}");
-        if (mountedBy is not null) parts.Add($"mounted by {mountedBy}");
+        if (mountedBy is not null) parts.Add(mountedBy);
         return string.Join(" and ", parts);
     }
 }

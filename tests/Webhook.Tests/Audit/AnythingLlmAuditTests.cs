@@ -1,3 +1,4 @@
+using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Audit;
 
 namespace RwxGuard.Tests.Audit;
@@ -156,5 +157,43 @@ public sealed class AnythingLlmAuditTests
         Assert.Equal([("warn", "anythingllm-lancedb"), ("fail", "anythingllm-sqlite")],
             run.For("Deployment", "anythingllm").Select(v => ((string?)v["result"], (string?)v["rule"])));
         Assert.Equal(AuditCommand.ExitViolations, run.ExitCode);
+    }
+
+    private static string Install(params string[] parts) => Path.Combine([Fixtures.Dir, "installs", .. parts]);
+
+    /// <summary>
+    /// AnythingLLM's OpenShift example with its claim renamed to something no name or label selector catches: the
+    /// claim is still selected, because the Deployment in the same input runs AnythingLLM's image (behind a registry
+    /// prefix) and mounts it.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_is_selected_by_the_AnythingLLM_workload_mounting_it_in_the_same_input()
+    {
+        var text = File.ReadAllText(Install("openshift-readme", "anythingllm-EXTRACTED.yaml")).Replace("anythingllm-storage", "chat-data", StringComparison.Ordinal);
+
+        var run = await Cli.RunWithStdinAsync(text, "-f", "-", "--storage-class", "efs-sc", "-o", "json");
+
+        var claim = Assert.Single(run.For("PersistentVolumeClaim", "chat-data"));
+        Assert.Equal(("pass", "claim-rwx"), ((string?)claim["result"], (string?)claim["rule"]));
+        Assert.Equal("Deployment default/anythingllm running anythingllm, which mounts it", (string?)claim["properties"]!["selectedBy"]);
+        Assert.Equal("RWX", (string?)claim["properties"]!["accessModes"]);
+    }
+
+    /// <summary>Only a container's image field is an image: n8n's manifests with AnythingLLM's image named in a comment and
+    /// in an environment value still have no AnythingLLM claim.</summary>
+    [Fact]
+    public async Task An_image_named_anywhere_but_in_an_image_field_selects_nothing()
+    {
+        var deployment = "# image: mintplexlabs/anythingllm:1.16.0 (moved to its own namespace)\n" +
+                         File.ReadAllText(Install("n8n-hosting", "n8n-deployment.yaml")).Replace(
+                             "value: postgresdb", "value: postgresdb\n            - name: UPSTREAM_IMAGE\n              value: mintplexlabs/anythingllm:1.16.0",
+                             StringComparison.Ordinal);
+        Assert.Contains("UPSTREAM_IMAGE", deployment);
+
+        var run = await Cli.RunWithStdinAsync(deployment, "-f", "-", "-f", Install("n8n-hosting", "pvcs.yaml"),
+            "-f", Install("n8n-hosting", "n8n-deployment-workers.yaml"), "--storage-class", "efs-sc", "-o", "json");
+
+        Assert.DoesNotContain(run.Results, r => (string?)r["category"] == "ReadWriteMany claims");
+        Assert.Equal("shared-single-attach", (string?)Assert.Single(run.For("Deployment", "n8n"), r => (string?)r["rule"] != "rolling-update-surge")["rule"]);
     }
 }

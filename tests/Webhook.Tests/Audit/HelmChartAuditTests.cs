@@ -48,4 +48,24 @@ public sealed class HelmChartAuditTests
             Assert.DoesNotContain(run.Results, r => (string?)r["result"] == "fail");
         }
     }
+
+    /// <summary>The values Fixtures/installs/official-chart-pg/rendered.yaml was rendered with (Fixtures/SOURCES.md).</summary>
+    public static readonly string[] PgInstallValues =
+    [
+        "replicaCount=2", "image.tag=pg", "persistentVolume.accessModes[0]=ReadWriteMany",
+        "env[0].name=DATABASE_URL", "env[0].valueFrom.secretKeyRef.name=anythingllm-database", "env[0].valueFrom.secretKeyRef.key=url",
+        "env[1].name=VECTOR_DB", "env[1].value=pgvector",
+    ];
+
+    /// <summary>The stored pg-image install is what the real chart renders with those values, byte for byte: the fixture
+    /// other tests read offline cannot drift from the chart.</summary>
+    [Fact]
+    public async Task The_stored_pg_install_is_what_the_chart_renders()
+    {
+        var rendered = (await Helm.RunCheckedAsync(["template", "anythingllm", Chart, "--namespace", "ai", .. Helm.SetArgs(PgInstallValues)])).StdOut;
+
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixtures.Dir, "installs", "official-chart-pg", "rendered.yaml"),
+            TestContext.Current.CancellationToken), rendered);
+        Assert.Contains("image: \"mintplexlabs/anythingllm:pg\"", rendered);
+    }
 }

@@ -106,7 +106,8 @@ public sealed class ClaimSelectionTests
 
         Assert.True(selected == selectedBy is not null, $"{@case}: {selectedBy}");
         if (!selected) return;
-        Assert.StartsWith($"mounted by Deployment {workloadNamespace}/chat running ", selectedBy);
+        Assert.StartsWith($"Deployment {workloadNamespace}/chat running ", selectedBy);
+        Assert.EndsWith(", which mounts it", selectedBy);
         var patched = ClaimJson.Apply(json, Policy.EvaluateCreate(ClaimJson.Info(json), view, new MutationOptions(), new PolicyOptions()));
         Assert.Equal("efs-sc", patched.Spec.StorageClassName);
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
