@@ -4,12 +4,14 @@ using RwxGuard.Benchmarks;
 // micro: BenchmarkDotNet over decode/decide/encode. load: the published server under wrk (see LoadBenchmark).
 // baseline-server: the bare Kestrel endpoint the load benchmark compares against.
 // soak: the published server under a mixed load for a few minutes while the fake API server injects faults (Soak).
+// daemonsets: what watching DaemonSets costs (memory after sync, sync time, idle CPU), 0 versus N of them.
 // fake-api: only the fake API server, with a kubeconfig for it, for profiling the webhook by hand (see results.md).
 return args.FirstOrDefault() switch
 {
     "load" => await LoadBenchmark.RunAsync(args[1..]),
     "baseline-server" => await BaselineServer.RunAsync(args[1..]),
     "soak" => await Soak.RunAsync(args[1..]),
+    "daemonsets" => await DaemonSetCost.RunAsync(args[1..]),
     "fake-api" => await ServeFakeApiAsync(args[1..]),
     _ => Micro(args.FirstOrDefault() == "micro" ? args[1..] : args),
 };
