@@ -27,6 +27,10 @@ public enum ApiFault
 /// </summary>
 public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
 {
+    /// <summary>DaemonSets served (each mounting the claim of the same index); none by default, as in most clusters'
+    /// application namespaces. Set to measure what the DaemonSet cache costs (docs/cluster-view.md).</summary>
+    public int DaemonSets { get; init; }
+
     private static readonly Regex ResourceVersion = new("\"resourceVersion\":\"\\d+\"", RegexOptions.Compiled);
 
     private WebApplication? _app;
@@ -68,6 +72,7 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
         Map("/apis/apps/v1/deployments", "DeploymentList", "apps/v1", Deployment);
         Map("/apis/apps/v1/statefulsets", "StatefulSetList", "apps/v1", null);
         Map("/apis/apps/v1/replicasets", "ReplicaSetList", "apps/v1", null);
+        Map("/apis/apps/v1/daemonsets", "DaemonSetList", "apps/v1", DaemonSet, fixedCount: DaemonSets);
         Map("/apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscalerList", "autoscaling/v2", null);
         Map("/apis/storage.k8s.io/v1/storageclasses", "StorageClassList", "storage.k8s.io/v1", StorageClass, fixedCount: 3);
         Map("/api/v1/namespaces", "NamespaceList", "v1", Namespace, fixedCount: 100);
@@ -194,6 +199,11 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
 
     private static string Claim(int i) => Fill(i, """
         {"metadata":{"name":"claim-__I__","namespace":"__NS__","uid":"__G1__","resourceVersion":"__RV1__","creationTimestamp":"2026-11-01T10:00:00Z","labels":{"app.kubernetes.io/name":"app-__I__"},"annotations":{"pv.kubernetes.io/bind-completed":"yes","pv.kubernetes.io/bound-by-controller":"yes","volume.beta.kubernetes.io/storage-provisioner":"ebs.csi.aws.com"},"finalizers":["kubernetes.io/pvc-protection"],"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"v1","time":"2026-11-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:accessModes":{},"f:resources":{"f:requests":{".":{},"f:storage":{}}},"f:volumeMode":{}}}}]},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"10Gi"}},"storageClassName":"gp3","volumeMode":"Filesystem","volumeName":"pvc-__G2__"},"status":{"phase":"Bound","accessModes":["ReadWriteOnce"],"capacity":{"storage":"10Gi"}}}
+        """);
+
+    // A DaemonSet as a log or backup agent is written: no replicas, an updateStrategy, the status the controller keeps.
+    private static string DaemonSet(int i) => Fill(i, """
+        {"metadata":{"name":"agent-__I__","namespace":"__NS__","uid":"__G4__","resourceVersion":"__RV2__","generation":1,"creationTimestamp":"2026-11-01T10:00:00Z","labels":{"app":"agent-__I__"},"annotations":{"deprecated.daemonset.template.generation":"1"},"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"apps/v1","time":"2026-11-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:template":{"f:spec":{"f:containers":{}}}}}}]},"spec":{"selector":{"matchLabels":{"app":"agent-__I__"}},"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1,"maxSurge":0}},"template":{"metadata":{"labels":{"app":"agent-__I__"}},"spec":{"containers":[{"name":"agent","image":"registry.example.com/agent:1.__M__","env":[{"name":"SPOOL_DIR","value":"/spool"}],"resources":{"requests":{"cpu":"50m","memory":"64Mi"}},"volumeMounts":[{"name":"spool","mountPath":"/spool"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"volumes":[{"name":"spool","persistentVolumeClaim":{"claimName":"claim-__I__"}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","schedulerName":"default-scheduler","securityContext":{}}}},"status":{"currentNumberScheduled":3,"numberMisscheduled":0,"desiredNumberScheduled":3,"numberReady":3,"observedGeneration":1,"updatedNumberScheduled":3,"numberAvailable":3}}
         """);
 
     private static string Deployment(int i) => Fill(i, """

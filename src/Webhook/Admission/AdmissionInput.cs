@@ -31,12 +31,14 @@ public readonly record struct AdmissionRoute(RouteKind Kind, WorkloadKind Worklo
             "deployments" => WorkloadKind.Deployment,
             "statefulsets" => WorkloadKind.StatefulSet,
             "replicasets" => WorkloadKind.ReplicaSet,
+            "daemonsets" => WorkloadKind.DaemonSet,
             _ => null,
         };
         return (resource.Group, workload, sub) switch
         {
             ("apps", { } kind, "") => new(RouteKind.Workload, kind),
-            ("apps", { } kind, "scale") => new(RouteKind.Scale, kind),
+            // DaemonSets have no scale subresource: such a request is not one rwx-guard registered for.
+            ("apps", { } kind, "scale") when kind != WorkloadKind.DaemonSet => new(RouteKind.Scale, kind),
             ("autoscaling", _, "") when resource.Resource == "horizontalpodautoscalers" => new(RouteKind.Autoscaler),
             ("" or null, _, "") when resource.Resource == "persistentvolumeclaims" => new(RouteKind.Claim),
             _ => new(RouteKind.Other),

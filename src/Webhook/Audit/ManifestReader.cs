@@ -40,7 +40,7 @@ internal sealed class ManifestSet
 /// <summary>
 /// Reads Kubernetes manifests: multi-document YAML or JSON, <c>List</c> kinds (<c>v1 List</c> and typed lists such as
 /// <c>StorageClassList</c>, whose items carry no kind), and AdmissionReviews (their <c>request.object</c>; bare
-/// <c>request</c> bodies too). Claims, Deployments, StatefulSets, ReplicaSets, HorizontalPodAutoscalers and
+/// <c>request</c> bodies too). Claims, Deployments, StatefulSets, ReplicaSets, DaemonSets, HorizontalPodAutoscalers and
 /// StorageClasses are loaded with KubernetesYaml and mapped with <see cref="ModelMapping"/>; any other kind is counted
 /// and skipped. JSON objects written one after another with no separator are read as kubectl reads them
 /// (<see cref="JsonStream"/>). Errors and warnings name the source, line and column. Everything is bounded by
@@ -219,6 +219,9 @@ internal static partial class ManifestReader
                     break;
                 case ("apps" or "extensions", "ReplicaSet"):
                     Load<V1ReplicaSet>(map, kind, r => r.Metadata, r => into.Workloads.Add(ModelMapping.ToWorkload(r)));
+                    break;
+                case ("apps" or "extensions", "DaemonSet"):
+                    Load<V1DaemonSet>(map, kind, d => d.Metadata, d => into.Workloads.Add(ModelMapping.ToWorkload(d)));
                     break;
                 case ("autoscaling", "HorizontalPodAutoscaler"):
                     // autoscaling/v1 has the same scaleTargetRef, minReplicas and maxReplicas; its CPU target is ignored.

@@ -13,12 +13,14 @@ public enum ClusterConnectionSource
     KubeconfigEnvironment,
     /// <summary>~/.kube/config.</summary>
     KubeconfigHome,
+    /// <summary>Cluster:Manifests (the --cluster-manifests flag): no API server at all.</summary>
+    Manifests,
 }
 
-/// <summary>How the view reaches the API server; <see cref="Configuration"/> is null when offline.</summary>
+/// <summary>How the view reaches the API server; <see cref="Configuration"/> is null when offline or read from manifests.</summary>
 public sealed record ClusterConnectionInfo(ClusterConnectionSource Source, string Description, KubernetesClientConfiguration? Configuration)
 {
-    public bool IsOffline => Configuration is null;
+    public bool IsOffline => Source == ClusterConnectionSource.Offline;
 
     public static readonly ClusterConnectionInfo Offline = new(ClusterConnectionSource.Offline, "offline", null);
 }
@@ -34,8 +36,9 @@ public sealed record ClusterEnvironment(Func<bool> IsInCluster, Func<string, str
 
 /// <summary>
 /// Picks the API connection. Offline → none. InCluster → the pod's service account. Kubeconfig → Cluster:Kubeconfig.
-/// Auto → in-cluster when running in a pod, else Cluster:Kubeconfig (--kubeconfig), else $KUBECONFIG, else
-/// ~/.kube/config when it exists, else offline.
+/// Manifests, or Cluster:Manifests set → no API server: the view is read from those manifests. Auto → in-cluster when
+/// running in a pod, else Cluster:Kubeconfig (--kubeconfig), else $KUBECONFIG, else ~/.kube/config when it exists,
+/// else offline.
 /// </summary>
 public static class ClusterConnectionFactory
 {
@@ -45,6 +48,9 @@ public static class ClusterConnectionFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
+        // Asked for by name (a flag or key nobody sets by accident): it wins over whatever Auto would have found.
+        if (options.Connection == ClusterConnection.Manifests || !string.IsNullOrEmpty(options.Manifests))
+            return new ClusterConnectionInfo(ClusterConnectionSource.Manifests, $"manifests {options.Manifests}", null);
         switch (options.Connection)
         {
             case ClusterConnection.Offline:

@@ -14,7 +14,7 @@ namespace RwxGuard.Cluster;
 
 /// <summary>
 /// The cluster view fed by list-then-watch caches of PersistentVolumeClaims, Deployments, StatefulSets, ReplicaSets,
-/// HorizontalPodAutoscalers (autoscaling/v2), StorageClasses and Namespaces (the table in the constructor). Lookups read in-memory dictionaries
+/// DaemonSets, HorizontalPodAutoscalers (autoscaling/v2), StorageClasses and Namespaces (the table in the constructor). Lookups read in-memory dictionaries
 /// only; the network is touched by the background loops started with <see cref="StartAsync"/>.
 /// </summary>
 public sealed class ClusterView : IClusterView, IAsyncDisposable
@@ -64,6 +64,8 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
                 s => ShapeMapping.ToWorkload(WorkloadKind.StatefulSet, s, null, null, Retention.Cached), OnWorkloadChanged),
             Cache(ResourceClients.ReplicaSetClient(api), _workloads[WorkloadKind.ReplicaSet],
                 r => ShapeMapping.ToWorkload(WorkloadKind.ReplicaSet, r, null, null, Retention.Cached), OnWorkloadChanged),
+            Cache(ResourceClients.DaemonSetClient(api), _workloads[WorkloadKind.DaemonSet],
+                d => ShapeMapping.ToWorkload(WorkloadKind.DaemonSet, d, null, null, Retention.Cached), OnWorkloadChanged),
             Cache(ResourceClients.AutoscalerClient(api), _autoscalers, h => ShapeMapping.ToHpa(h, null, null, Retention.Cached),
                 OnAutoscalerChanged),
             Cache(ResourceClients.StorageClassClient(api), _storageClasses, ShapeMapping.ToStorageClass,
@@ -276,7 +278,7 @@ public sealed class ClusterView : IClusterView, IAsyncDisposable
     public Lookup<IReadOnlyList<StorageClassInfo>> StorageClasses =>
         IsReady ? Lookup<IReadOnlyList<StorageClassInfo>>.Found(_storageClassList) : Lookup<IReadOnlyList<StorageClassInfo>>.Unavailable;
 
-    /// <summary>Every cached workload of the three kinds (for the background reporter); empty while not ready.</summary>
+    /// <summary>Every cached workload of every kind (for the background reporter); empty while not ready.</summary>
     public IReadOnlyList<WorkloadInfo> ListWorkloads() => IsReady ? [.. _workloads.Values.SelectMany(store => store.Values())] : [];
 
     /// <summary>Every cached claim (for the background reporter); empty while not ready.</summary>

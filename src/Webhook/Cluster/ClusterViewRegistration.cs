@@ -10,7 +10,8 @@ public static class ClusterViewRegistration
 {
     /// <summary>
     /// Registers <see cref="IClusterView"/>: the watch-fed <see cref="ClusterView"/> (also resolvable as itself, with
-    /// its <see cref="IKubernetes"/> client) when an API connection is found, else <see cref="OfflineClusterView"/>;
+    /// its <see cref="IKubernetes"/> client) when an API connection is found, the manifests of Cluster:Manifests
+    /// (<see cref="ManifestViewLoader"/>), else <see cref="OfflineClusterView"/>;
     /// the connection chosen (<see cref="ClusterConnectionInfo"/>); and a hosted service that logs the choice and runs
     /// the loops. The connection is decided here, from the Cluster section, so a bad kubeconfig stops the start.
     /// </summary>
@@ -27,9 +28,14 @@ public static class ClusterViewRegistration
             // An unreadable kubeconfig or a missing service account stops the start like any bad setting (exit 2).
             throw new SettingsException([$"Cluster:Connection ({options.Connection}): cannot configure the Kubernetes API client: {e.Message}"]);
         }
-        services.AddSingleton(connection);
-
-        if (connection.Configuration is { } kubernetes)
+        if (connection.Source == ClusterConnectionSource.Manifests)
+        {
+            // Read now, so that a bad file stops the start (exit 2) like a bad kubeconfig does.
+            var manifests = ManifestViewLoader.Load(options.Manifests!);
+            connection = connection with { Description = $"{connection.Description} ({manifests.Status.Detail})" };
+            services.AddSingleton<IClusterView>(manifests);
+        }
+        else if (connection.Configuration is { } kubernetes)
         {
             services.AddSingleton(_ => new Kubernetes(kubernetes));
             services.AddSingleton<IKubernetes>(sp => sp.GetRequiredService<Kubernetes>());
@@ -44,6 +50,7 @@ public static class ClusterViewRegistration
         {
             services.AddSingleton<IClusterView, OfflineClusterView>();
         }
+        services.AddSingleton(connection);
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ClusterViewService>());
         return services;

@@ -129,6 +129,7 @@ internal static class ResourceClients
     public const string Deployments = "deployments";
     public const string StatefulSets = "statefulsets";
     public const string ReplicaSets = "replicasets";
+    public const string DaemonSets = "daemonsets";
     public const string Autoscalers = "horizontalpodautoscalers";
     public const string StorageClasses = "storageclasses";
     public const string Namespaces = "namespaces";
@@ -146,6 +147,9 @@ internal static class ResourceClients
 
     public static ResourceClient<WorkloadObject> ReplicaSetClient(ApiTransport api) =>
         new(api, ReplicaSets, "/apis/apps/v1/replicasets", Json.ShapeListWorkloadObject, Json.WatchEventWorkloadObject);
+
+    public static ResourceClient<WorkloadObject> DaemonSetClient(ApiTransport api) =>
+        new(api, DaemonSets, "/apis/apps/v1/daemonsets", Json.ShapeListWorkloadObject, Json.WatchEventWorkloadObject);
 
     public static ResourceClient<HpaObject> AutoscalerClient(ApiTransport api) =>
         new(api, Autoscalers, "/apis/autoscaling/v2/horizontalpodautoscalers", Json.ShapeListHpaObject, Json.WatchEventHpaObject);

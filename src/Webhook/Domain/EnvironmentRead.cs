@@ -14,7 +14,11 @@ public static class EnvironmentRead
 
     public static bool IsRead(string name) => name is DatabaseUrl or VectorDb;
 
-    /// <summary>DATABASE_URL: its scheme only ("postgresql:", "file:"; "" when it has none). Others: cut to 64 characters.</summary>
+    /// <summary>
+    /// DATABASE_URL: its scheme only ("postgresql:", "file:"; "" when it has none), never the credentials after it.
+    /// VECTOR_DB: the provider name as written ("lancedb", "pgvector"; AnythingLLM compares it exactly), cut to 64
+    /// characters like any other value.
+    /// </summary>
     public static string Reduce(string name, string value)
     {
         if (name == DatabaseUrl)

@@ -7,6 +7,8 @@ public static class Rules
     public const string ExistingViolation = "existing-violation";
     public const string RollingUpdateSurge = "rolling-update-surge";
     public const string AnythingLlmSqlite = "anythingllm-sqlite";
+    public const string AnythingLlmLanceDb = "anythingllm-lancedb";
+    public const string SharedSingleAttach = "shared-single-attach";
     public const string ClaimNotFound = "claim-not-found";
     public const string WorkloadNotFound = "workload-not-found";
     public const string ClusterUnavailable = "cluster-unavailable";

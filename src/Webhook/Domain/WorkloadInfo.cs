@@ -5,6 +5,8 @@ public enum WorkloadKind
     Deployment,
     StatefulSet,
     ReplicaSet,
+    /// <summary>One pod per eligible node: no replica count, no /scale, no autoscaler.</summary>
+    DaemonSet,
 }
 
 /// <summary>spec.strategy of a Deployment; MaxSurge is the raw int-or-string ("25%", "1").</summary>
@@ -17,7 +19,7 @@ public sealed record RolloutStrategy(string Type, string? MaxSurge)
 /// <summary>The controller owner of an object (the ownerReference with controller: true).</summary>
 public sealed record OwnerInfo(string ApiVersion, string Kind, string Name, string? Uid);
 
-/// <summary>A Deployment, StatefulSet or ReplicaSet reduced to replicas and pod template.</summary>
+/// <summary>A Deployment, StatefulSet, ReplicaSet or DaemonSet reduced to replicas and pod template.</summary>
 public sealed record WorkloadInfo
 {
     public required WorkloadKind Kind { get; init; }
@@ -25,14 +27,15 @@ public sealed record WorkloadInfo
     public required string Name { get; init; }
     /// <summary>metadata.uid when known (objects read from the API or from captured manifests); for reports.</summary>
     public string? Uid { get; init; }
-    /// <summary>spec.replicas as sent; null when absent.</summary>
+    /// <summary>spec.replicas as sent; null when absent (always, for a DaemonSet).</summary>
     public int? Replicas { get; init; }
     /// <summary>Deployments only; null for the other kinds.</summary>
     public RolloutStrategy? Strategy { get; init; }
     public PodTemplateInfo Template { get; init; } = PodTemplateInfo.None;
     public OwnerInfo? ControllerOwner { get; init; }
 
-    /// <summary>The API server defaults an absent replicas field to 1 for all three kinds.</summary>
+    /// <summary>The API server defaults an absent replicas field to 1 for the three replicated kinds. A DaemonSet has
+    /// no replica count: its pods are counted by <c>ReplicaSource.PerNode</c>.</summary>
     public int EffectiveReplicas => Replicas ?? 1;
 
     public ObjectKey Key => new(Namespace, Name);

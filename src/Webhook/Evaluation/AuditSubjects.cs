@@ -14,7 +14,7 @@ namespace RwxGuard.Evaluation;
 /// </remarks>
 public sealed record AuditSubjects
 {
-    /// <summary>Deployments, StatefulSets, ReplicaSets (Deployment-owned ReplicaSets are skipped, as by the policy).</summary>
+    /// <summary>Deployments, StatefulSets, ReplicaSets, DaemonSets (Deployment-owned ReplicaSets are skipped, as by the policy).</summary>
     public IReadOnlyList<WorkloadInfo> Workloads { get; init; } = [];
 
     /// <summary>HorizontalPodAutoscalers to evaluate as objects of their own (from manifests). Autoscalers are always

@@ -86,7 +86,7 @@ public static class PolicyAudit
         // 2. Claims being created: what the mutator would do, then the PVC CREATE check on the mutated claim.
         foreach (var (claim, stored, mutationResult) in mutations)
         {
-            var selectedBy = ClaimSelection.Match(claim, mutation.EffectiveSelectors);
+            var selectedBy = ClaimSelection.Match(claim, mutation.EffectiveSelectors, view);
             var properties = ClaimProperties(stored, selectedBy, ModeOf(claim.Namespace));
             var resource = Ref(claim);
             for (var i = 0; i < mutationResult.Findings.Count; i++)
@@ -121,7 +121,7 @@ public static class PolicyAudit
         // 3. Claims that already exist keep their modes and class: report the selected ones as they are.
         foreach (var claim in subjects.ExistingClaims)
         {
-            if (ClaimSelection.Match(claim, mutation.EffectiveSelectors) is not { } selectedBy) continue;
+            if (ClaimSelection.Match(claim, mutation.EffectiveSelectors, view) is not { } selectedBy) continue;
             results.Add(ExistingClaim(claim, selectedBy, ModeOf(claim.Namespace)));
         }
 
@@ -134,7 +134,7 @@ public static class PolicyAudit
             var properties = new Dictionary<string, string>
             {
                 ["mode"] = ModeOf(workload.Namespace),
-                ["replicas"] = source.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["replicas"] = source.PerNode ? "1/node" : source.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["claims"] = claims,
             };
             var resource = Ref(workload);
@@ -255,7 +255,9 @@ public static class PolicyAudit
     private static AuditSeverity SeverityOf(string rule) => rule switch
     {
         Rules.ReplicatedSingleAttach or Rules.ExistingViolation => AuditSeverity.High,
-        Rules.RollingUpdateSurge or Rules.AnythingLlmSqlite or Rules.NoRwxClass => AuditSeverity.Medium,
+        // Shared claims: the same Multi-Attach failure, unless the pods all run on one node, which the view cannot tell.
+        Rules.SharedSingleAttach or Rules.RollingUpdateSurge or Rules.AnythingLlmSqlite or Rules.AnythingLlmLanceDb
+            or Rules.NoRwxClass => AuditSeverity.Medium,
         Rules.ClaimNotFound or Rules.WorkloadNotFound or Rules.StorageClassNotFound or Rules.ClaimLeftAlone
             or Rules.ClaimMutated => AuditSeverity.Low,
         _ => AuditSeverity.Info,

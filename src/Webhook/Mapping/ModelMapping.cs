@@ -32,12 +32,17 @@ public static class ModelMapping
     public static WorkloadInfo ToWorkload(V1ReplicaSet replicaSet, Retention? retention = null) =>
         Workload(WorkloadKind.ReplicaSet, replicaSet, replicaSet.Spec?.Replicas, replicaSet.Spec?.Template, null, retention);
 
-    /// <summary>A Deployment, StatefulSet or ReplicaSet (as loaded from YAML); null for any other object.</summary>
+    // One pod per eligible node: no spec.replicas, and its updateStrategy has no surge this policy reads.
+    public static WorkloadInfo ToWorkload(V1DaemonSet daemonSet, Retention? retention = null) =>
+        Workload(WorkloadKind.DaemonSet, daemonSet, null, daemonSet.Spec?.Template, null, retention);
+
+    /// <summary>A Deployment, StatefulSet, ReplicaSet or DaemonSet (as loaded from YAML); null for any other object.</summary>
     public static WorkloadInfo? ToWorkload(object? obj) => obj switch
     {
         V1Deployment d => ToWorkload(d),
         V1StatefulSet s => ToWorkload(s),
         V1ReplicaSet r => ToWorkload(r),
+        V1DaemonSet ds => ToWorkload(ds),
         _ => null,
     };
 

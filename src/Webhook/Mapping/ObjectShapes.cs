@@ -41,7 +41,7 @@ public sealed class OwnerReference
     public bool? Controller { get; set; }
 }
 
-/// <summary>apps/v1 Deployment, StatefulSet, ReplicaSet or DaemonSet.</summary>
+/// <summary>apps/v1 Deployment, StatefulSet, ReplicaSet or DaemonSet (whose spec has no replicas and no strategy).</summary>
 public sealed class WorkloadObject : IObjectShape
 {
     public string? ApiVersion { get; set; }

@@ -31,7 +31,8 @@ internal static class RecordMapping
             Namespace = NamespaceOf(meta, requestNamespace, retention),
             Name = NameOf(meta, requestName),
             Uid = meta.Uid,
-            Replicas = replicas,
+            // A DaemonSet has no spec.replicas; a request that carries one anyway does not make it a replica count.
+            Replicas = kind == WorkloadKind.DaemonSet ? null : replicas,
             Strategy = kind == WorkloadKind.Deployment ? strategy ?? RolloutStrategy.DeploymentDefault : null,
             Template = template,
             ControllerOwner = owner,

@@ -7,6 +7,8 @@ public enum ClusterConnection
     InCluster,
     Kubeconfig,
     Offline,
+    /// <summary>No API server: the view is read once, at start, from the manifests in Cluster:Manifests (--cluster-manifests).</summary>
+    Manifests,
 }
 
 /// <summary>How the cluster view gets each resource's initial state.</summary>
@@ -19,7 +21,7 @@ public enum InitialList
     Paged,
 }
 
-/// <summary>How the cluster view connects and keeps its watches alive. Flag: --kubeconfig.</summary>
+/// <summary>How the cluster view connects and keeps its watches alive. Flags: --kubeconfig, --cluster-manifests.</summary>
 public sealed class ClusterOptions
 {
     public const string Section = "Cluster";
@@ -27,6 +29,11 @@ public sealed class ClusterOptions
     public ClusterConnection Connection { get; set; } = ClusterConnection.Auto;
     public string? Kubeconfig { get; set; }
     public InitialList InitialList { get; set; } = InitialList.Auto;
+    /// <summary>
+    /// A manifest file or directory (*.yaml, *.yml, *.json, read like <c>webhook audit -f</c>) to take the cluster view
+    /// from, for demos, CI and air-gapped trials. Setting it selects <see cref="ClusterConnection.Manifests"/>.
+    /// </summary>
+    public string? Manifests { get; set; }
     /// <summary>Items per page when listing (the apiserver's limit/continue).</summary>
     public int ListPageSize { get; set; } = 500;
     /// <summary>Server-side timeout of one watch request; the watch then resumes from its last resourceVersion.</summary>

@@ -67,6 +67,19 @@ public sealed class ClusterOptionsValidator : AbstractValidator<ClusterOptions>
             .When(o => o.Connection == ClusterConnection.Kubeconfig)
             .WithMessage("is required when Cluster:Connection is Kubeconfig")
             .OverridePropertyName("Cluster:Kubeconfig");
+        RuleFor(o => o.Manifests).NotEmpty()
+            .When(o => o.Connection == ClusterConnection.Manifests)
+            .WithMessage("is required when Cluster:Connection is Manifests (flag --cluster-manifests FILE|DIR)")
+            .OverridePropertyName("Cluster:Manifests");
+        RuleFor(o => o.Manifests).Must(p => File.Exists(p) || Directory.Exists(p))
+            .When(o => !string.IsNullOrEmpty(o.Manifests))
+            .WithMessage(o => $"'{o.Manifests}' is neither a file nor a directory")
+            .OverridePropertyName("Cluster:Manifests");
+        // One source of truth for the view: manifests and an API connection together would be two.
+        RuleFor(o => o.Connection).Must(c => c is ClusterConnection.Auto or ClusterConnection.Manifests)
+            .When(o => !string.IsNullOrEmpty(o.Manifests))
+            .WithMessage(o => $"is {o.Connection}, but Cluster:Manifests is set: the view comes either from manifests or from an API server (use Auto or Manifests, or unset Cluster:Manifests)")
+            .OverridePropertyName("Cluster:Connection");
     }
 }
 
@@ -79,6 +92,8 @@ public sealed class PolicyOptionsValidator : AbstractValidator<PolicyOptions>
         RuleFor(o => o.OnClusterUnavailable).IsInEnum().OverridePropertyName("Policy:OnClusterUnavailable");
         RuleFor(o => o.RollingUpdateSurge).IsInEnum().OverridePropertyName("Policy:RollingUpdateSurge");
         RuleFor(o => o.AnythingLlmSqlite).IsInEnum().OverridePropertyName("Policy:AnythingLlmSqlite");
+        RuleFor(o => o.AnythingLlmLanceDb).IsInEnum().OverridePropertyName("Policy:AnythingLlmLanceDb");
+        RuleFor(o => o.SharedClaim).IsInEnum().OverridePropertyName("Policy:SharedClaim");
         RuleForEach(o => o.Namespaces).Must(n => n.Value.Mode is null || Policies.EnforcementModes.TryParse(n.Value.Mode, out _))
             .WithMessage((_, n) => $"Policy:Namespaces:{n.Key}:Mode is not Enforce, Warn or Audit")
             .OverridePropertyName("Policy:Namespaces");
@@ -105,9 +120,9 @@ public sealed partial class MutationOptionsValidator : AbstractValidator<Mutatio
                 var selector = o.Selectors![i];
                 var key = $"Mutation:Selectors:{i}";
                 if (selector is null || (selector.Labels is not { Count: > 0 } && selector.Names is not { Count: > 0 }
-                                         && selector.Namespaces is not { Count: > 0 }))
+                                         && selector.Namespaces is not { Count: > 0 } && selector.MountedByImages is not { Count: > 0 }))
                 {
-                    context.AddFailure(key, "a selector needs at least one of Labels, Names, Namespaces");
+                    context.AddFailure(key, "a selector needs at least one of Labels, Names, Namespaces, MountedByImages");
                     continue;
                 }
                 foreach (var (label, value) in selector.Labels ?? [])
@@ -117,6 +132,8 @@ public sealed partial class MutationOptionsValidator : AbstractValidator<Mutatio
                     context.AddFailure($"{key}:Names", "name patterns must not be empty");
                 if (selector.Namespaces?.Any(string.IsNullOrWhiteSpace) == true)
                     context.AddFailure($"{key}:Namespaces", "namespace patterns must not be empty");
+                if (selector.MountedByImages?.Any(string.IsNullOrWhiteSpace) == true)
+                    context.AddFailure($"{key}:MountedByImages", "image name patterns must not be empty");
             }
             foreach (var (ns, settings) in o.Namespaces ?? [])
             {

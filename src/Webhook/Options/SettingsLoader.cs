@@ -23,6 +23,7 @@ public static class SettingsLoader
         ["--tls-cert-file"] = "Server:TlsCertFile",
         ["--tls-private-key-file"] = "Server:TlsPrivateKeyFile",
         ["--kubeconfig"] = "Cluster:Kubeconfig",
+        ["--cluster-manifests"] = "Cluster:Manifests",
         ["--config"] = "Config",
         ["--mode"] = "Policy:Mode",
         ["--metrics-port"] = "Server:MetricsPort",

@@ -3,8 +3,8 @@ using RwxGuard.Domain;
 namespace RwxGuard.Policies;
 
 /// <summary>
-/// Policy 2: claims selected by Mutation:Selectors (by default AnythingLLM's storage claim in its three real-world
-/// shapes) are created ReadWriteMany on an RWX-capable StorageClass. Pure: the claim being created, the cluster's
+/// Policy 2: claims selected by Mutation:Selectors (by default AnythingLLM's storage claim: by label, by name, or
+/// mounted by an AnythingLLM workload) are created ReadWriteMany on an RWX-capable StorageClass. Pure: the claim being created, the cluster's
 /// StorageClasses from the view and the settings in; the patch and findings out.
 /// </summary>
 /// <remarks>
@@ -42,7 +42,7 @@ public sealed class ClaimMutationPolicy
     /// <summary>PersistentVolumeClaim CREATE (a claim's modes and class are immutable afterwards).</summary>
     public PolicyResult EvaluateCreate(ClaimInfo claim, IClusterView view, MutationOptions options, PolicyOptions policy)
     {
-        var selectedBy = ClaimSelection.Match(claim, options.EffectiveSelectors);
+        var selectedBy = ClaimSelection.Match(claim, options.EffectiveSelectors, view);
         if (selectedBy is null) return PolicyResult.Empty;
 
         var what = $"PersistentVolumeClaim {claim.Key} (selected by {selectedBy})";

@@ -28,15 +28,22 @@ public sealed class MutationOptions
     /// <summary>No RWX-capable class is known (or rwx-guard runs offline): Warn (allow unchanged) or Deny.</summary>
     public RuleAction OnNoRwxClass { get; set; } = RuleAction.Warn;
 
-    /// <summary>The three real-world shapes of AnythingLLM's storage claim.</summary>
+    /// <summary>
+    /// AnythingLLM's storage claim as real installs name it: the labels of its charts, any name containing
+    /// anythingllm or anything-llm, and any claim an AnythingLLM workload in the cluster view already mounts.
+    /// </summary>
     public static IReadOnlyList<ClaimSelectorOptions> DefaultSelectors { get; } =
     [
         // Official Helm chart (Mintplex-Labs/anything-llm cloud-deployments/helm/charts/anythingllm).
         new() { Labels = new() { ["app.kubernetes.io/name"] = "anythingllm" } },
         // Community charts and the manifests the problem was first reported against.
         new() { Labels = new() { ["app.kubernetes.io/name"] = "anything-llm" } },
-        // Official raw manifest (cloud-deployments/k8/manifest.yaml): unlabeled, known by name only.
-        new() { Names = ["anything-llm-volume-claim"] },
+        // Unlabeled claims named freely: the official raw manifest's anything-llm-volume-claim, anythingllm-storage,
+        // anythingllm-pvc, pvc-anythingllm … Claim names are lowercase (RFC 1123), so these catch every spelling.
+        new() { Names = ["*anythingllm*", "*anything-llm*"] },
+        // Any claim a workload running AnythingLLM's image already mounts (a claim recreated under its Deployment:
+        // restore from backup, migration), whatever the claim is called.
+        new() { MountedByImages = [.. AnythingLlm.ImageNames] },
     ];
 
     /// <summary>CSI drivers (and legacy provisioners) whose volumes several nodes can mount read-write.</summary>
@@ -65,8 +72,8 @@ public sealed class MutationOptions
 }
 
 /// <summary>
-/// One selector: every condition it sets must hold (labels AND name AND namespace); conditions it leaves out are not
-/// checked. Names and values are patterns where '*' matches any run of characters.
+/// One selector: every condition it sets must hold (labels AND name AND namespace AND mounting image); conditions it
+/// leaves out are not checked. Names and values are patterns where '*' matches any run of characters.
 /// </summary>
 public sealed class ClaimSelectorOptions
 {
@@ -78,6 +85,13 @@ public sealed class ClaimSelectorOptions
 
     /// <summary>Namespace patterns; one must match.</summary>
     public List<string>? Namespaces { get; set; }
+
+    /// <summary>
+    /// Image name patterns: a workload in the cluster view that mounts the claim must run one of them. An image's name is
+    /// the last path segment of its repository, without registry, tag or digest (<c>anythingllm</c> for
+    /// <c>registry.example/mintplexlabs/anythingllm:1.8.4@sha256:…</c>).
+    /// </summary>
+    public List<string>? MountedByImages { get; set; }
 }
 
 public sealed class NamespaceMutationOptions

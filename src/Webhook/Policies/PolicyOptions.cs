@@ -42,8 +42,15 @@ public sealed class PolicyOptions
     public RuleAction OnClusterUnavailable { get; set; } = RuleAction.Warn;
     /// <summary>One replica, RollingUpdate with maxSurge above 0, on a single-attach claim.</summary>
     public RuleAction RollingUpdateSurge { get; set; } = RuleAction.Warn;
-    /// <summary>AnythingLLM with several replicas on RWX while still on its default SQLite database.</summary>
+    /// <summary>AnythingLLM with several pods on RWX while its database is SQLite on that volume (its main image, or
+    /// the pg image without a postgresql:// DATABASE_URL).</summary>
     public RuleAction AnythingLlmSqlite { get; set; } = RuleAction.Warn;
+    /// <summary>AnythingLLM with several pods on RWX while its vector database is LanceDB on that volume (VECTOR_DB unset
+    /// or lancedb).</summary>
+    public RuleAction AnythingLlmLanceDb { get; set; } = RuleAction.Warn;
+    /// <summary>A single-attach claim mounted by pods of several workloads, or by a DaemonSet (shared-single-attach).
+    /// Warn by default: pods that all run on one node share an RWO volume legally.</summary>
+    public RuleAction SharedClaim { get; set; } = RuleAction.Warn;
     /// <summary>Count an HPA's maxReplicas as the workload's replicas when the HPA targets it.</summary>
     public bool CountAutoscalers { get; set; } = true;
 }

@@ -8,18 +8,22 @@ namespace RwxGuard.Policies;
 /// </summary>
 public sealed class ReplicatedWorkloadPolicy
 {
-    /// <summary>Deployment / StatefulSet / ReplicaSet CREATE or UPDATE (<paramref name="old"/> set on UPDATE).</summary>
+    /// <summary>Deployment / StatefulSet / ReplicaSet / DaemonSet CREATE or UPDATE (<paramref name="old"/> set on UPDATE).</summary>
     public PolicyResult EvaluateWorkload(WorkloadInfo workload, WorkloadInfo? old, IClusterView view, PolicyOptions options)
     {
         if (workload.Template.ClaimNames.Count == 0 || IsDecidedThroughItsDeployment(workload, view)) return PolicyResult.Empty;
 
         var source = ReplicasOf(workload, view, options);
         var findings = new List<Finding>();
+        // Ratcheting of the shared-claim rule: an UPDATE that adds neither pods nor the claim does not make it worse.
+        bool SharedWorsens(ClaimInfo claim) => old is null || !old.Template.ClaimNames.Contains(claim.Name, StringComparer.Ordinal)
+                                               || source.Replicas > ReplicasOf(old, view, options).Replicas;
         if (source.Replicas > 1)
             return Check(findings, workload.ToString(), source, workload, scan => old is null || !DoesNotWorsen(old, source, scan, view, options),
-                view, options, UnverifiedOwner(workload));
+                SharedWorsens, view, options, UnverifiedOwner(workload));
 
         var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
+        SharedClaims.Add(findings, workload.ToString(), workload, source, scan.SingleAttach, SharedWorsens, view, options);
         if (SurgePods(workload) is { } surge && scan.SingleAttach.Count > 0)
         {
             Finding.Add(findings, options.RollingUpdateSurge, Rules.RollingUpdateSurge,
@@ -35,18 +39,27 @@ public sealed class ReplicatedWorkloadPolicy
     /// <summary>UPDATE of deployments/scale, statefulsets/scale or replicasets/scale (kubectl scale, the HPA).</summary>
     public PolicyResult EvaluateScale(ScaleInfo scale, ScaleInfo? old, IClusterView view, PolicyOptions options)
     {
-        if (scale.Replicas <= 1) return PolicyResult.Empty;
+        if (scale.Replicas <= 0) return PolicyResult.Empty;
 
         var findings = new List<Finding>();
         var what = $"{scale.TargetKind} {new ObjectKey(scale.Namespace, scale.Name)}";
         var parent = view.GetWorkload(scale.TargetKind, scale.Namespace, scale.Name);
         var source = ReplicaSource.Scale(scale.Replicas);
+        // The template cannot change through /scale, so "not worse" is simply "not more replicas".
+        var worsens = old is null || scale.Replicas > old.Replicas;
+        if (scale.Replicas == 1)
+        {
+            // One pod is only a problem next to other workloads' pods; an unknown parent is not worth a word here.
+            if (parent is not { Outcome: LookupOutcome.Found, Value: { Template.ClaimNames.Count: > 0 } one }) return PolicyResult.Empty;
+            var singleAttach = ClaimScan.Of(one.Namespace, one.Template.ClaimNames, view).SingleAttach;
+            SharedClaims.Add(findings, what, one, source, singleAttach, _ => worsens, view, options);
+            return PolicyResult.Of(findings);
+        }
         if (!FoundOrReport(parent, findings, what, source, view, options, out var workload))
             return PolicyResult.Of(findings);
         if (workload.Template.ClaimNames.Count == 0) return PolicyResult.Empty;
 
-        // The template cannot change through /scale, so "not worse" is simply "not more replicas".
-        return Check(findings, what, source, workload, _ => old is null || scale.Replicas > old.Replicas, view, options);
+        return Check(findings, what, source, workload, _ => worsens, _ => worsens, view, options);
     }
 
     /// <summary>HorizontalPodAutoscaler CREATE or UPDATE: maxReplicas against the target's pod template.</summary>
@@ -62,9 +75,8 @@ public sealed class ReplicatedWorkloadPolicy
             return PolicyResult.Of(findings);
         if (workload.Template.ClaimNames.Count == 0) return PolicyResult.Empty;
 
-        return Check(findings, what, source, workload,
-            _ => old is null || old.Target != hpa.Target || old.TargetName != hpa.TargetName || hpa.MaxReplicas > old.MaxReplicas,
-            view, options);
+        var worsens = old is null || old.Target != hpa.Target || old.TargetName != hpa.TargetName || hpa.MaxReplicas > old.MaxReplicas;
+        return Check(findings, what, source, workload, _ => worsens, _ => worsens, view, options);
     }
 
     /// <summary>
@@ -85,17 +97,15 @@ public sealed class ReplicatedWorkloadPolicy
             return PolicyResult.Of(findings);
         }
 
-        var replicated = view.WorkloadsMountingClaim(claim.Namespace, claim.Name)
-            .Where(w => !IsDecidedThroughItsDeployment(w, view))
-            .Select(w => (Workload: w, Source: ReplicasOf(w, view, options)))
-            .Where(x => x.Source.Replicas > 1)
-            .OrderBy(x => x.Workload.Kind).ThenBy(x => x.Workload.Name, StringComparer.Ordinal)
+        SharedClaims.AddForClaim(findings, claim, view, options);
+        var replicated = SharedClaims.Mounters(claim.Namespace, claim.Name, view, options)
+            .Where(x => x.Pods > 1 && !x.Source.PerNode)
             .ToList();
-        if (replicated.Count == 0) return PolicyResult.Empty;
+        if (replicated.Count == 0) return PolicyResult.Of(findings);
 
         var who = string.Join("; ", replicated.Select(x => $"{x.Workload} {x.Source.Description}"));
         var modes = AccessModeSet.Format(claim.EffectiveModes);
-        findings.Add(new Finding(Rules.ReplicatedSingleAttach, FindingKind.Violation,
+        findings.Insert(0, new Finding(Rules.ReplicatedSingleAttach, FindingKind.Violation,
             $"PersistentVolumeClaim {claim.Key} would be single-attach ({modes}), but replicated workloads already mount " +
             $"it: {who}. Pods on other nodes could not attach it and pods on the same node would write to it " +
             $"concurrently. Fix: create the claim with accessModes [ReadWriteMany] on an RWX-capable storage class " +
@@ -108,11 +118,14 @@ public sealed class ReplicatedWorkloadPolicy
     /// <summary>
     /// The check every entry point shares once it knows the replica count: claims the view cannot resolve are said,
     /// single-attach claims are a violation (or, when <paramref name="worsens"/> says the request adds nothing, an
-    /// existing one), and replicated AnythingLLM on shared claims gets its own warnings.
+    /// existing one) and, shared with other workloads, a shared-single-attach finding; AnythingLLM on shared claims
+    /// gets its own warnings. A DaemonSet (one pod per node, count unknown) is never denied as replicated on a guess:
+    /// it gets the shared-claim rule only.
     /// </summary>
     /// <param name="note">Said after a violation's explanation (why a ReplicaSet was checked on its own).</param>
     private static PolicyResult Check(List<Finding> findings, string what, ReplicaSource source, WorkloadInfo workload,
-        Func<ClaimScan, bool> worsens, IClusterView view, PolicyOptions options, string? note = null)
+        Func<ClaimScan, bool> worsens, Func<ClaimInfo, bool> sharedWorsens, IClusterView view, PolicyOptions options,
+        string? note = null)
     {
         var scan = ClaimScan.Of(workload.Namespace, workload.Template.ClaimNames, view);
         AddLookupFindings(findings, what, source, scan, view, options);
@@ -122,15 +135,23 @@ public sealed class ReplicatedWorkloadPolicy
                 $"only the first {workload.Template.ClaimNames.Count} claims were checked.",
                 Text.Warning($"{what}: pod template too large for the cluster view; only {workload.Template.ClaimNames.Count} claims checked")));
         if (scan.SingleAttach.Count > 0)
-            findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach, note) : ExistingViolation(what, source, scan.SingleAttach));
+        {
+            if (!source.PerNode)
+                findings.Add(worsens(scan) ? Violation(what, source, scan.SingleAttach, note) : ExistingViolation(what, source, scan.SingleAttach));
+            SharedClaims.Add(findings, what, workload, source, scan.SingleAttach, sharedWorsens, view, options);
+        }
         else
-            AddSqliteFinding(findings, what, workload.Template, source, scan, options);
+        {
+            AnythingLlmFindings.Add(findings, what, workload.Template, source, scan.MultiAttach, options);
+        }
         return PolicyResult.Of(findings);
     }
 
-    /// <summary>spec.replicas, or an HPA's maxReplicas when an HPA targeting the workload allows more.</summary>
+    /// <summary>spec.replicas, or an HPA's maxReplicas when an HPA targeting the workload allows more; one pod per node
+    /// for a DaemonSet.</summary>
     public static ReplicaSource ReplicasOf(WorkloadInfo workload, IClusterView view, PolicyOptions options)
     {
+        if (workload.Kind == WorkloadKind.DaemonSet) return ReplicaSource.OnePerNode;
         var spec = ReplicaSource.Spec(workload.EffectiveReplicas);
         if (!options.CountAutoscalers) return spec;
         var hpa = view.AutoscalersTargeting(workload.Kind, workload.Namespace, workload.Name)
@@ -195,18 +216,6 @@ public sealed class ReplicatedWorkloadPolicy
         $"{what} {source.Description} on single-attach {Text.ShortClaims(claims)}. This was already the case before " +
         "this update, which adds neither replicas nor single-attach claims, so it is allowed; fix it before scaling up.",
         Text.Warning($"{what} already has >1 replica on single-attach {Text.ShortClaims(claims)}; fix before scaling up"));
-
-    private static void AddSqliteFinding(List<Finding> findings, string what, PodTemplateInfo template, ReplicaSource source,
-        ClaimScan scan, PolicyOptions options)
-    {
-        if (scan.MultiAttach.Count == 0 || !AnythingLlm.IsAnythingLlm(template) || !AnythingLlm.UsesDefaultSqlite(template))
-            return;
-        Finding.Add(findings, options.AnythingLlmSqlite, Rules.AnythingLlmSqlite,
-            $"AnythingLLM {what} {source.Description} on shared claim {Text.Claims(scan.MultiAttach)}, but AnythingLLM " +
-            "keeps its SQLite database on that volume: ReadWriteMany fixes attachment, not concurrent writers. Keep " +
-            "replicas: 1 unless DATABASE_URL points to an external database.",
-            $"AnythingLLM {what}: {Text.Plural(source.Replicas, "replica")} share one SQLite database; keep replicas: 1");
-    }
 
     /// <summary>Claims the view could not resolve: say so, never allow silently.</summary>
     private static void AddLookupFindings(List<Finding> findings, string what, ReplicaSource source, ClaimScan scan,

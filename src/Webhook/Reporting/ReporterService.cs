@@ -119,7 +119,11 @@ public sealed partial class ReporterService(
             }
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(settings.Current.IntervalSeconds), time, cancellationToken);
+                // A view still syncing is looked at again within a second, not a whole interval later: the replica that
+                // takes the lease at start would otherwise write its first reports a minute after the view is ready.
+                var interval = TimeSpan.FromSeconds(settings.Current.IntervalSeconds);
+                await Task.Delay(view.Status.Ready ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, TimeSpan.TicksPerSecond)),
+                    time, cancellationToken);
             }
             catch (OperationCanceledException)
             {

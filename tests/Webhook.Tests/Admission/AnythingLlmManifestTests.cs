@@ -48,7 +48,7 @@ public sealed class AnythingLlmManifestTests
 
     [Theory]
     [MemberData(nameof(Scaled))]
-    public async Task Scaled_deployment_is_allowed_on_rwx_with_the_sqlite_warning(string file, int replicas)
+    public async Task Scaled_deployment_is_allowed_on_rwx_with_the_sqlite_and_lancedb_warnings(string file, int replicas)
     {
         var (claim, deployment) = Pair(file);
         await using var webhook = await RunningWebhook.StartAsync(ViewWithClaim(claim, AccessModes.ReadWriteMany));
@@ -58,9 +58,11 @@ public sealed class AnythingLlmManifestTests
 
         var response = body["response"]!;
         Assert.True(response["allowed"]!.GetValue<bool>());
-        var warning = Assert.Single(response["warnings"]!.AsArray())!.GetValue<string>();
-        Assert.Contains("SQLite", warning);
-        Assert.Contains($"{replicas} replicas", warning);
+        var warnings = response["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains($"{replicas} replicas share SQLite; use image :pg + postgresql:// DATABASE_URL", warnings[0]);
+        Assert.Contains($"{replicas} replicas share LanceDB unless envFrom sets an external VECTOR_DB", warnings[1]);
+        Assert.Equal("anythingllm-sqlite,anythingllm-lancedb", response["auditAnnotations"]!["rules"]!.GetValue<string>());
     }
 
     [Fact]

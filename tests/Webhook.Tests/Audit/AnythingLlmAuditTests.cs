@@ -1,3 +1,4 @@
+using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Audit;
 
 namespace RwxGuard.Tests.Audit;
@@ -55,7 +56,7 @@ public sealed class AnythingLlmAuditTests
 
     [Theory]
     [MemberData(nameof(Scaled))]
-    public async Task With_an_efs_class_in_the_input_the_claim_is_mutated_and_the_deployment_passes_with_the_sqlite_warning(
+    public async Task With_an_efs_class_in_the_input_the_claim_is_mutated_and_the_deployment_passes_with_the_store_warnings(
         string file, string ns, string deployment, string claim, int replicas)
     {
         _ = ns;
@@ -70,11 +71,14 @@ public sealed class AnythingLlmAuditTests
             (string?)mutation["properties"]!["mutation"]);
         Assert.Equal(("RWX", "efs-sc"), ((string?)mutation["properties"]!["accessModes"], (string?)mutation["properties"]!["storageClass"]));
 
-        // Policy 1 sees the claim as mutated: no violation, only the SQLite warning.
-        var verdict = Assert.Single(run.For("Deployment", deployment));
-        Assert.Equal(("warn", "anythingllm-sqlite"), ((string?)verdict["result"], (string?)verdict["rule"]));
-        Assert.Contains($"{replicas} replicas share one SQLite database", (string)verdict["summary"]!);
-        Assert.Equal($"claim {claim} (RWX)", (string?)verdict["properties"]!["claims"]);
+        // Policy 1 sees the claim as mutated: no violation, only the warnings about what AnythingLLM keeps on the volume.
+        var verdicts = run.For("Deployment", deployment);
+        Assert.Equal([("warn", "anythingllm-lancedb"), ("warn", "anythingllm-sqlite")],
+            verdicts.Select(v => ((string?)v["result"], (string?)v["rule"])));
+        Assert.Contains($"{replicas} replicas share SQLite; use image :pg + postgresql:// DATABASE_URL", (string)verdicts[1]["summary"]!);
+        // Both charts take their settings through envFrom: the LanceDB warning says it cannot see VECTOR_DB there.
+        Assert.Contains($"{replicas} replicas share LanceDB unless envFrom sets an external VECTOR_DB", (string)verdicts[0]["summary"]!);
+        Assert.All(verdicts, v => Assert.Equal($"claim {claim} (RWX)", (string?)v["properties"]!["claims"]));
         Assert.DoesNotContain("hint:", run.Stderr);
     }
 
@@ -107,7 +111,7 @@ public sealed class AnythingLlmAuditTests
         Assert.Equal("claim anything-llm-volume-claim (RWO)", (string?)verdict["properties"]!["claims"]);
         // The unlabeled claim is still selected (by name) and would be left RWO: a warning, not a failure.
         var claim = Assert.Single(run.For("PersistentVolumeClaim", "anything-llm-volume-claim"));
-        Assert.Equal(("warn", "name anything-llm-volume-claim"), ((string?)claim["result"], (string?)claim["properties"]!["selectedBy"]));
+        Assert.Equal(("warn", "name *anythingllm* or *anything-llm*"), ((string?)claim["result"], (string?)claim["properties"]!["selectedBy"]));
         Assert.Equal(0, (int)run.Json["summary"]!["fail"]!);
         var skipped = run.Json["input"]!["skipped"]!.AsObject();
         Assert.Equal((1, 1, 1), ((int)skipped["PersistentVolume"]!, (int)skipped["Ingress"]!, (int)skipped["Service"]!));
@@ -149,9 +153,47 @@ public sealed class AnythingLlmAuditTests
         var claim = Assert.Single(run.For("PersistentVolumeClaim", "anythingllm-storage-claim"));
         Assert.Equal("pass", (string?)claim["result"]);
         Assert.Contains("(Mutation:StorageClass)", (string)claim["properties"]!["mutation"]!);
-        // ...and the SQLite rule, set to Deny, is a violation.
-        var verdict = Assert.Single(run.For("Deployment", "anythingllm"));
-        Assert.Equal(("fail", "anythingllm-sqlite"), ((string?)verdict["result"], (string?)verdict["rule"]));
+        // ...and the SQLite rule, set to Deny, is a violation; the LanceDB rule, left at Warn, a warning.
+        Assert.Equal([("warn", "anythingllm-lancedb"), ("fail", "anythingllm-sqlite")],
+            run.For("Deployment", "anythingllm").Select(v => ((string?)v["result"], (string?)v["rule"])));
         Assert.Equal(AuditCommand.ExitViolations, run.ExitCode);
+    }
+
+    private static string Install(params string[] parts) => Path.Combine([Fixtures.Dir, "installs", .. parts]);
+
+    /// <summary>
+    /// AnythingLLM's OpenShift example with its claim renamed to something no name or label selector catches: the
+    /// claim is still selected, because the Deployment in the same input runs AnythingLLM's image (behind a registry
+    /// prefix) and mounts it.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_is_selected_by_the_AnythingLLM_workload_mounting_it_in_the_same_input()
+    {
+        var text = File.ReadAllText(Install("openshift-readme", "anythingllm-EXTRACTED.yaml")).Replace("anythingllm-storage", "chat-data", StringComparison.Ordinal);
+
+        var run = await Cli.RunWithStdinAsync(text, "-f", "-", "--storage-class", "efs-sc", "-o", "json");
+
+        var claim = Assert.Single(run.For("PersistentVolumeClaim", "chat-data"));
+        Assert.Equal(("pass", "claim-rwx"), ((string?)claim["result"], (string?)claim["rule"]));
+        Assert.Equal("Deployment default/anythingllm running anythingllm, which mounts it", (string?)claim["properties"]!["selectedBy"]);
+        Assert.Equal("RWX", (string?)claim["properties"]!["accessModes"]);
+    }
+
+    /// <summary>Only a container's image field is an image: n8n's manifests with AnythingLLM's image named in a comment and
+    /// in an environment value still have no AnythingLLM claim.</summary>
+    [Fact]
+    public async Task An_image_named_anywhere_but_in_an_image_field_selects_nothing()
+    {
+        var deployment = "# image: mintplexlabs/anythingllm:1.16.0 (moved to its own namespace)\n" +
+                         File.ReadAllText(Install("n8n-hosting", "n8n-deployment.yaml")).Replace(
+                             "value: postgresdb", "value: postgresdb\n            - name: UPSTREAM_IMAGE\n              value: mintplexlabs/anythingllm:1.16.0",
+                             StringComparison.Ordinal);
+        Assert.Contains("UPSTREAM_IMAGE", deployment);
+
+        var run = await Cli.RunWithStdinAsync(deployment, "-f", "-", "-f", Install("n8n-hosting", "pvcs.yaml"),
+            "-f", Install("n8n-hosting", "n8n-deployment-workers.yaml"), "--storage-class", "efs-sc", "-o", "json");
+
+        Assert.DoesNotContain(run.Results, r => (string?)r["category"] == "ReadWriteMany claims");
+        Assert.Equal("shared-single-attach", (string?)Assert.Single(run.For("Deployment", "n8n"), r => (string?)r["rule"] != "rolling-update-surge")["rule"]);
     }
 }

@@ -56,8 +56,8 @@ public sealed class AuditClusterTests : IAsyncDisposable
         var run = await Cli.RunWithStdinAsync(deploymentOnly + "\n---\n" + newClaim, "-f", "-", "--kubeconfig", Kubeconfig(), "-o", "json");
 
         Assert.True(run.ExitCode == AuditCommand.ExitClean, run.ToString());
-        // The Deployment mounts the cluster's RWX claim: allowed, with the SQLite warning.
-        Assert.Equal("anythingllm-sqlite", (string?)Assert.Single(run.For("Deployment", "anythingllm"))["rule"]);
+        // The Deployment mounts the cluster's RWX claim: allowed, with the SQLite and LanceDB warnings.
+        Assert.Equal(["anythingllm-lancedb", "anythingllm-sqlite"], run.For("Deployment", "anythingllm").Select(r => (string?)r["rule"]));
         // The community claim is new: it gets the cluster default (gp3), then the mutator moves it to the cluster's EFS class.
         var mutation = Assert.Single(run.For("PersistentVolumeClaim", "server-storage"));
         Assert.Equal("mutation: would set ReadWriteMany on efs-sc (was RWO on gp3)", (string?)mutation["summary"]);

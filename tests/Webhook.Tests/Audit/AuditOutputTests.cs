@@ -112,7 +112,8 @@ public sealed class AuditOutputTests
         var report = deserializer.Deserialize<PolicyReport>(parser);
         Assert.False(parser.Accept<YamlDotNet.Core.Events.DocumentStart>(out _)); // one namespace, one report
 
-        Assert.Equal(("ai", 1, 0, 1), (report.Metadata.Namespace, report.Summary.Pass, report.Summary.Fail, report.Summary.Warn));
+        // The Deployment's two warnings (SQLite, LanceDB) and the claim's mutation.
+        Assert.Equal(("ai", 1, 0, 2), (report.Metadata.Namespace, report.Summary.Pass, report.Summary.Fail, report.Summary.Warn));
         var mutation = Assert.Single(report.Results, r => r.Rule == "claim-rwx");
         Assert.Equal("pass", mutation.Result);
         Assert.Equal("PersistentVolumeClaim", Assert.Single(mutation.Resources).Kind);

@@ -79,7 +79,8 @@ public sealed class PolicyAuditTests
         var results = PolicyAudit.Evaluate(view, subjects, new PolicyOptions(), new MutationOptions());
 
         Assert.Equal(
-            [("Deployment", "anythingllm", "anythingllm-sqlite", AuditOutcome.Warn),
+            [("Deployment", "anythingllm", "anythingllm-lancedb", AuditOutcome.Warn),
+             ("Deployment", "anythingllm", "anythingllm-sqlite", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "claim-rwx", AuditOutcome.Pass)],
             results.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
 
@@ -89,11 +90,13 @@ public sealed class PolicyAuditTests
         var failing = PolicyAudit.Evaluate(noClass, subjects, new PolicyOptions(), new MutationOptions());
         Assert.Equal(
             [("Deployment", "anythingllm", "replicated-single-attach", AuditOutcome.Fail),
+             // other-team's pods are on the same claim too
+             ("Deployment", "anythingllm", "shared-single-attach", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "no-rwx-class", AuditOutcome.Warn),
              ("PersistentVolumeClaim", "storage", "replicated-single-attach", AuditOutcome.Fail)],
             failing.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
-        Assert.Contains("Deployment ai/other-team", failing[2].Message);
-        Assert.DoesNotContain("Deployment ai/anythingllm", failing[2].Message);
+        Assert.Contains("Deployment ai/other-team", failing[3].Message);
+        Assert.DoesNotContain("Deployment ai/anythingllm", failing[3].Message);
     }
 
     [Fact]
@@ -106,5 +109,33 @@ public sealed class PolicyAuditTests
         Assert.Equal("", PolicyAudit.WithDefaultStorageClass(Claim("a", M.ReadWriteOnce, storageClass: ""), view).StorageClassName);
         Assert.Equal("x", PolicyAudit.WithDefaultStorageClass(Claim("a", M.ReadWriteOnce, storageClass: "x"), view).StorageClassName);
         Assert.Null(PolicyAudit.WithDefaultStorageClass(Claim("a", M.ReadWriteOnce), FakeClusterView.OfflineView()).StorageClassName);
+    }
+
+    /// <summary>The background reporter's evaluation (existing objects) finds shared claims: n8n's two Deployments on one
+    /// RWO claim, and a DaemonSet alone on another, each reported on the workload.</summary>
+    [Fact]
+    public void The_background_audit_reports_shared_claims_and_DaemonSets()
+    {
+        var view = new FakeClusterView()
+            .Add(Claim("n8n-claim0", M.ReadWriteOnce, M.ReadWriteOnce, bound: true))
+            .Add(Claim("spool", M.ReadWriteOnce, M.ReadWriteOnce, bound: true))
+            .Add(Workload("n8n", 1, "n8n-claim0"))
+            .Add(Workload("n8n-worker", 1, "n8n-claim0"))
+            .Add(Workload(WorkloadKind.DaemonSet, "collector", null, "spool"));
+
+        var results = PolicyAudit.Evaluate(view, new PolicyOptions(), new MutationOptions());
+
+        Assert.Equal(
+            [("DaemonSet", "collector", "shared-single-attach", AuditOutcome.Warn),
+             ("Deployment", "n8n", "shared-single-attach", AuditOutcome.Warn),
+             ("Deployment", "n8n-worker", "shared-single-attach", AuditOutcome.Warn)],
+            results.Select(r => (r.Resource.Kind, r.Resource.Name, r.Rule, r.Result)));
+        Assert.Equal(("1/node", AuditSeverity.Medium), (results[0].Properties["replicas"], results[0].Severity));
+        Assert.Equal(new ResourceRef("apps/v1", "DaemonSet", Ns, "collector"), results[0].Resource);
+        Assert.Contains("2 pods on one volume", results[1].Message);
+
+        var denied = PolicyAudit.Evaluate(view, new PolicyOptions { SharedClaim = RuleAction.Deny }, new MutationOptions());
+        Assert.All(denied, r => Assert.Equal(AuditOutcome.Fail, r.Result));
+        Assert.True(PolicyAudit.WouldDeny(denied[0]));
     }
 }

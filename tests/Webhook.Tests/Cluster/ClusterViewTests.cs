@@ -25,7 +25,7 @@ public sealed class ClusterViewTests
             Ok(Json.List(ApiResource.StorageClasses, "7", Json.StorageClass("gp3", "7", "ebs.csi.aws.com", isDefault: true))) with { Gate = storageClassesAnswer.Task });
         var view = h.Start();
 
-        await Poll.UntilAsync(() => view.GetStats().Caches.Count(c => c.Synced) == 6, "every cache but storageclasses synced",
+        await Poll.UntilAsync(() => view.GetStats().Caches.Count(c => c.Synced) == 7, "every cache but storageclasses synced",
             state: () => view.Status.Detail);
         Assert.False(view.Status.Ready);
         Assert.Equal("not synced: storageclasses (first list in progress)", view.Status.Detail);

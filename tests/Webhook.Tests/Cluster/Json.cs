@@ -193,6 +193,30 @@ public static class Json
         });
     }
 
+    /// <summary>A DaemonSet as stored: no replicas (one pod per eligible node), updateStrategy defaulted, the status the
+    /// DaemonSet controller writes.</summary>
+    public static string DaemonSet(string ns, string name, string resourceVersion, string[] claims, string image = "fluent/fluent-bit:3.1")
+    {
+        var spec = new JsonObject
+        {
+            ["revisionHistoryLimit"] = 10,
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app.kubernetes.io/name"] = name } },
+            ["template"] = PodTemplate(name, claims, image),
+            ["updateStrategy"] = JsonNode.Parse("""{"rollingUpdate":{"maxSurge":0,"maxUnavailable":1},"type":"RollingUpdate"}"""),
+        };
+        return Workload("DaemonSet", ns, name, resourceVersion, spec, null, new JsonObject
+        {
+            ["currentNumberScheduled"] = 3,
+            ["desiredNumberScheduled"] = 3,
+            ["numberAvailable"] = 1,
+            ["numberMisscheduled"] = 0,
+            ["numberReady"] = 1,
+            ["numberUnavailable"] = 2,
+            ["observedGeneration"] = 1,
+            ["updatedNumberScheduled"] = 3,
+        }, new JsonObject { ["deprecated.daemonset.template.generation"] = "1" });
+    }
+
     public static string Autoscaler(string ns, string name, string resourceVersion, string targetKind, string targetName, int min, int max,
         string targetApiVersion = "apps/v1") =>
         new JsonObject

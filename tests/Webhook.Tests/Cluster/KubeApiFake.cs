@@ -16,12 +16,13 @@ public sealed record ApiResource(string Path, string ListKind, string ApiVersion
     public static readonly ApiResource Deployments = new("/apis/apps/v1/deployments", "DeploymentList", "apps/v1");
     public static readonly ApiResource StatefulSets = new("/apis/apps/v1/statefulsets", "StatefulSetList", "apps/v1");
     public static readonly ApiResource ReplicaSets = new("/apis/apps/v1/replicasets", "ReplicaSetList", "apps/v1");
+    public static readonly ApiResource DaemonSets = new("/apis/apps/v1/daemonsets", "DaemonSetList", "apps/v1");
     public static readonly ApiResource Autoscalers = new("/apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscalerList", "autoscaling/v2");
     public static readonly ApiResource StorageClasses = new("/apis/storage.k8s.io/v1/storageclasses", "StorageClassList", "storage.k8s.io/v1");
 
     public static readonly ApiResource Namespaces = new("/api/v1/namespaces", "NamespaceList", "v1");
 
-    public static readonly IReadOnlyList<ApiResource> All = [Claims, Deployments, StatefulSets, ReplicaSets, Autoscalers, StorageClasses, Namespaces];
+    public static readonly IReadOnlyList<ApiResource> All = [Claims, Deployments, StatefulSets, ReplicaSets, DaemonSets, Autoscalers, StorageClasses, Namespaces];
 }
 
 /// <summary>One scripted HTTP answer. <paramref name="Gate"/>, when given, holds the answer until the test opens it.</summary>

@@ -39,6 +39,8 @@ public sealed class ManifestInvariantTests
             ("apps", "v1", "deployments", ["CREATE", "UPDATE"]),
             ("apps", "v1", "statefulsets", ["CREATE", "UPDATE"]),
             ("apps", "v1", "replicasets", ["CREATE", "UPDATE"]),
+            // One pod per node on a single-attach claim (shared-single-attach).
+            ("apps", "v1", "daemonsets", ["CREATE", "UPDATE"]),
             // kubectl scale and the HPA write the scale subresource, under the parent's group.
             ("apps", "v1", "deployments/scale", ["UPDATE"]),
             ("apps", "v1", "statefulsets/scale", ["UPDATE"]),
@@ -328,8 +330,19 @@ public sealed class ManifestInvariantTests
     private static readonly (string Group, string Resource)[] WatchedKinds =
     [
         ("", "persistentvolumeclaims"), ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"),
-        ("autoscaling", "horizontalpodautoscalers"), ("storage.k8s.io", "storageclasses"), ("", "namespaces"),
+        ("apps", "daemonsets"), ("autoscaling", "horizontalpodautoscalers"), ("storage.k8s.io", "storageclasses"), ("", "namespaces"),
     ];
+
+    /// <summary>The RBAC above is exactly what the server's cluster view lists and watches: a resource added to the
+    /// view's table without its RBAC (or the reverse) fails here, not as a 403 in someone's cluster.</summary>
+    [Fact]
+    public void The_RBAC_kinds_are_the_resources_the_cluster_view_watches()
+    {
+        using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:9" });
+        var view = new RwxGuard.Cluster.ClusterView(client, new RwxGuard.Options.ClusterOptions());
+
+        Assert.Equal(WatchedKinds.Select(k => k.Resource).Order(), view.GetStats().Caches.Select(c => c.Resource).Order());
+    }
 
     [Theory, MemberData(nameof(Targets))]
     public async Task Reporting_rbac_writes_only_reports_and_one_lease(string target)

@@ -22,6 +22,7 @@ internal static class BothAdapters
         {
             WorkloadKind.Deployment => ModelMapping.ToWorkload(KubernetesJson.Deserialize<V1Deployment>(json)),
             WorkloadKind.StatefulSet => ModelMapping.ToWorkload(KubernetesJson.Deserialize<V1StatefulSet>(json)),
+            WorkloadKind.DaemonSet => ModelMapping.ToWorkload(KubernetesJson.Deserialize<V1DaemonSet>(json)),
             _ => ModelMapping.ToWorkload(KubernetesJson.Deserialize<V1ReplicaSet>(json)),
         };
         return Same(shape, model);

@@ -165,7 +165,8 @@ public sealed class MappingTests
         // Only what a policy reads is held: the view carries every workload of the cluster.
         Assert.Equal([EnvironmentRead.DatabaseUrl], template.Containers[1].Env.Keys);
         Assert.Equal([false, true, false], template.Containers.Select(c => c.HasEnvFrom));
-        Assert.False(AnythingLlm.UsesDefaultSqlite(template));
+        // The server container decides (its image keeps SQLite), not the sidecar that sets a PostgreSQL URL.
+        Assert.Equal(DatabaseUse.MainImageSqlite, AnythingLlmStores.Database(AnythingLlm.Servers(template).Single()));
     }
 
     [Fact]
@@ -177,7 +178,7 @@ public sealed class MappingTests
         var template = BothAdapters.Workload(WorkloadKind.Deployment, KubernetesJson.Serialize(deployment)).Template;
 
         Assert.Equal("", template.Containers[0].Env[EnvironmentRead.DatabaseUrl]);
-        Assert.True(AnythingLlm.UsesDefaultSqlite(template));
+        Assert.Equal(DatabaseUse.MainImageSqlite, AnythingLlmStores.Database(template.Containers[0]));
     }
 
     [Fact]
@@ -326,8 +327,77 @@ public sealed class MappingTests
         Assert.Equal(["anything-llm-volume-claim"], workload.Template.ClaimNames);
         // The manifest sets no DATABASE_URL: AnythingLLM's default SQLite.
         Assert.DoesNotContain(workload.Template.Containers, c => c.Env.ContainsKey(EnvironmentRead.DatabaseUrl));
-        Assert.True(AnythingLlm.UsesDefaultSqlite(workload.Template));
+        Assert.Equal(DatabaseUse.MainImageSqlite, AnythingLlmStores.Database(AnythingLlm.Servers(workload.Template).Single()));
+        Assert.Equal(VectorUse.LanceDbDefault, AnythingLlmStores.VectorDatabase(AnythingLlm.Servers(workload.Template).Single()));
         Assert.DoesNotContain(workload.Template.Containers, c => c.HasEnvFrom);
         Assert.Equal(1, workload.Replicas);
+    }
+
+    [Fact]
+    public void DaemonSet_maps_through_both_adapters_with_no_replicas_and_no_strategy()
+    {
+        var json = Json.DaemonSet("logging", "collector", "12", ["spool", "spool", "shared"], image: "registry.example/mintplexlabs/anythingllm:pg");
+
+        var workload = BothAdapters.Workload(WorkloadKind.DaemonSet, json);
+
+        Assert.Equal((WorkloadKind.DaemonSet, "logging", "collector", (int?)null, (RolloutStrategy?)null),
+            (workload.Kind, workload.Namespace, workload.Name, workload.Replicas, workload.Strategy));
+        Assert.Equal(["spool", "shared"], workload.Template.ClaimNames);
+        Assert.True(AnythingLlm.IsAnythingLlm(workload.Template)); // by image, behind a registry prefix
+        Assert.True(AnythingLlm.IsPgImage(workload.Template.Images.Single()));
+        Assert.NotNull(workload.Uid);
+    }
+
+    /// <summary>A DaemonSet has no spec.replicas: a request carrying one anyway (hand-written, hostile) does not give it a
+    /// replica count, in either adapter.</summary>
+    [Fact]
+    public void A_replicas_field_on_a_DaemonSet_is_not_a_replica_count()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Json.DaemonSet("logging", "collector", "12", ["spool"]))!;
+        node["spec"]!["replicas"] = 5;
+
+        Assert.Null(BothAdapters.Workload(WorkloadKind.DaemonSet, node.ToJsonString()).Replicas);
+    }
+
+    public static TheoryData<string, string?, bool, string?> VectorDbCases => new()
+    {
+        // VECTOR_DB as the manifest sets it ("omit": not in env; "from-secret": valueFrom), envFrom set?, value held
+        { "lancedb", null, false, "lancedb" },
+        { "pgvector", null, false, "pgvector" },
+        { "", null, false, "" },
+        { "from-secret", null, false, null },
+        { "omit", null, true, "(absent)" },
+        { "x", new string('q', 100), false, new string('q', 64) },
+    };
+
+    /// <summary>VECTOR_DB, as the LanceDB rule reads it, through both adapters: the value, unseen (valueFrom), or absent.</summary>
+    [Theory]
+    [MemberData(nameof(VectorDbCases))]
+    public void VECTOR_DB_is_held_the_same_through_both_adapters(string setting, string? longValue, bool envFrom, string? held)
+    {
+        var deployment = KubernetesJson.Deserialize<V1Deployment>(Json.Deployment("ai", "a", "1", 2, ["c"], image: "mintplexlabs/anythingllm:1.8.4"));
+        var container = deployment.Spec.Template.Spec.Containers[0];
+        container.Env = [new V1EnvVar { Name = "STORAGE_DIR", Value = "/app/server/storage" }];
+        if (setting == "from-secret")
+            container.Env.Add(new V1EnvVar { Name = "VECTOR_DB", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "llm", Key = "vector-db" } } });
+        else if (setting != "omit")
+            container.Env.Add(new V1EnvVar { Name = "VECTOR_DB", Value = longValue ?? setting });
+        if (envFrom) container.EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "anythingllm-config" } }];
+
+        var server = BothAdapters.Workload(WorkloadKind.Deployment, KubernetesJson.Serialize(deployment)).Template.Containers.Single();
+
+        if (held == "(absent)") Assert.False(server.Env.ContainsKey(EnvironmentRead.VectorDb));
+        else Assert.Equal(held, server.Env[EnvironmentRead.VectorDb]);
+        Assert.Equal(envFrom, server.HasEnvFrom);
+        Assert.DoesNotContain("STORAGE_DIR", server.Env.Keys); // not a variable any rule reads
+        var expected = setting switch
+        {
+            "lancedb" => VectorUse.LanceDbSet,
+            "" => VectorUse.LanceDbDefault,
+            "from-secret" => VectorUse.FromKey,
+            "omit" => VectorUse.FromEnvFrom,
+            _ => VectorUse.External,
+        };
+        Assert.Equal(expected, AnythingLlmStores.VectorDatabase(server));
     }
 }

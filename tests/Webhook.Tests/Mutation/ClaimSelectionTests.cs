@@ -1,6 +1,7 @@
 using RwxGuard.Options;
 using RwxGuard.Policies;
 using RwxGuard.Domain;
+using RwxGuard.Tests.Infrastructure;
 
 namespace RwxGuard.Tests.Mutation;
 
@@ -25,17 +26,28 @@ public sealed class ClaimSelectionTests
         { "server-storage", "team-a", "anything-llm", null, true },                 // community chart
         { "anything-llm-volume-claim", "anything-llm", null, null, true },          // official raw manifest, unlabeled
         { "anything-llm-volume-claim", "other", null, "app=whatever", true },       // the name alone is enough
+        // Names real installs give their claims, unlabeled (issue 13).
+        { "anythingllm-storage", "ai", null, null, true },
+        { "anythingllm-data", "ai", null, null, true },
+        { "anythingllm-storage-pvc", "ai", null, null, true },
+        { "pvc-anythingllm", "ai", null, null, true },
+        { "anythingllm-pvc", "anythingllm", null, "app=anythingllm", true },
+        { "anything-llm-volume-claim-2", "ai", null, null, true },
+        // ...and names that only look alike.
+        { "llm-cache", "ai", null, null, false },
+        { "anything-else", "ai", null, null, false },
+        { "anything-lm-data", "ai", null, null, false },
+        { "any-llm", "ai", null, null, false },
         { "data", "ai", "anythingllm-exporter", null, false },                      // label values are exact
         { "data", "ai", "AnythingLLM", null, false },                               // and case-sensitive
         { "data", "ai", null, "app=anythingllm", false },                           // another key does not count
-        { "anything-llm-volume-claim-2", "ai", null, null, false },                 // names are exact
         { "example-pv-claim", "default", null, null, false },
         { "postgres-data", "ai", "postgresql", null, false },
     };
 
     [Theory]
     [MemberData(nameof(DefaultCases))]
-    public void Default_selectors_catch_the_three_real_world_shapes_and_nothing_else(string name, string ns, string? appName,
+    public void Default_selectors_catch_the_real_world_names_and_labels_and_nothing_else(string name, string ns, string? appName,
         string? other, bool selected)
     {
         var labels = new Dictionary<string, string>();
@@ -43,9 +55,10 @@ public sealed class ClaimSelectionTests
         if (other is not null) labels[other.Split('=')[0]] = other.Split('=')[1];
         var json = ClaimJson.Create(name, storageClass: "gp3", labels: labels.Count == 0 ? null : labels, ns: ns);
         var claim = ClaimJson.Info(json);
+        var view = StorageClassFixtures.View("eks.json");
 
-        Assert.Equal(selected, ClaimSelection.Match(claim, new MutationOptions().EffectiveSelectors) is not null);
-        var result = Policy.EvaluateCreate(claim, StorageClassFixtures.View("eks.json"), new MutationOptions(), new PolicyOptions());
+        Assert.Equal(selected, ClaimSelection.Match(claim, new MutationOptions().EffectiveSelectors, view) is not null);
+        var result = Policy.EvaluateCreate(claim, view, new MutationOptions(), new PolicyOptions());
         if (!selected)
         {
             // Allowed with no patch and nothing to say, whatever the cluster holds.
@@ -55,6 +68,68 @@ public sealed class ClaimSelectionTests
         var patched = ClaimJson.Apply(json, result);
         Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
         Assert.Equal("efs-sc", patched.Spec.StorageClassName);
+    }
+
+    public static TheoryData<string, string, string, bool> MountedCases => new()
+    {
+        // case, image of the workload mounting claim "data" in namespace ai, its namespace, selected?
+        { "Docker Hub", "mintplexlabs/anythingllm:1.8.4", "ai", true },
+        { "a mirror's prefix", "dockerhub.example.cloud/mintplexlabs/anythingllm:master", "ai", true },
+        { "explicit docker.io", "docker.io/mintplexlabs/anythingllm", "ai", true },
+        { "GHCR", "ghcr.io/mintplex-labs/anything-llm:latest", "ai", true },
+        { "a digest", "ghcr.io/mintplex-labs/anything-llm@sha256:4b6f0e6e0b1cbd5b8e4c5c2f8e1b0a7d9c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a", "ai", true },
+        { "tag and digest", "mintplexlabs/anythingllm:pg@sha256:4b6f0e6e0b1cbd5b8e4c5c2f8e1b0a7d9c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a", "ai", true },
+        { "a registry port", "registry.local:5000/anythingllm:pg", "ai", true },
+        { "another image", "postgres:16", "ai", false },
+        { "a name that contains it", "mintplexlabs/anythingllm-exporter:1", "ai", false },
+        { "AnythingLLM as the registry's path, not the name", "mintplexlabs/anythingllm/collector:1", "ai", false },
+        { "a workload in another namespace", "mintplexlabs/anythingllm:1.8.4", "other", false },
+    };
+
+    /// <summary>A claim named and labelled like nothing AnythingLLM ships, selected because an AnythingLLM workload in the
+    /// view already mounts it (a claim recreated under its Deployment).</summary>
+    [Theory]
+    [MemberData(nameof(MountedCases))]
+    public void A_claim_an_AnythingLLM_workload_already_mounts_is_selected_by_the_image_whatever_the_registry(string @case, string image,
+        string workloadNamespace, bool selected)
+    {
+        var view = StorageClassFixtures.View("eks.json").Add(new WorkloadInfo
+        {
+            Kind = WorkloadKind.Deployment,
+            Namespace = workloadNamespace,
+            Name = "chat",
+            Template = new PodTemplateInfo { ClaimNames = ["data"], Containers = [new ContainerInfo { Image = "busybox:1.36", Init = true }, new ContainerInfo { Image = image }] },
+        });
+        var json = ClaimJson.Create("data", storageClass: "gp3");
+
+        var selectedBy = ClaimSelection.Match(ClaimJson.Info(json), new MutationOptions().EffectiveSelectors, view);
+
+        Assert.True(selected == selectedBy is not null, $"{@case}: {selectedBy}");
+        if (!selected) return;
+        Assert.StartsWith($"Deployment {workloadNamespace}/chat running ", selectedBy);
+        Assert.EndsWith(", which mounts it", selectedBy);
+        var patched = ClaimJson.Apply(json, Policy.EvaluateCreate(ClaimJson.Info(json), view, new MutationOptions(), new PolicyOptions()));
+        Assert.Equal("efs-sc", patched.Spec.StorageClassName);
+        Assert.Equal(["ReadWriteMany"], patched.Spec.AccessModes);
+    }
+
+    [Fact]
+    public void Text_elsewhere_in_the_pod_is_never_an_image()
+    {
+        // The image named in an environment value or an argument (what a YAML comment would be, once parsed: nothing).
+        var view = StorageClassFixtures.View("eks.json").Add(new WorkloadInfo
+        {
+            Kind = WorkloadKind.Deployment,
+            Namespace = "ai",
+            Name = "proxy",
+            Template = new PodTemplateInfo
+            {
+                ClaimNames = ["cache"],
+                Containers = [new ContainerInfo { Image = "nginx:1.27", Env = new Dictionary<string, string?> { [EnvironmentRead.VectorDb] = "mintplexlabs/anythingllm" } }],
+            },
+        });
+
+        Assert.Null(ClaimSelection.Match(Claim("cache"), new MutationOptions().EffectiveSelectors, view));
     }
 
     public static TheoryData<string, ClaimSelectorOptions, string, string, string?, bool> ConfiguredCases => new()
@@ -79,17 +154,20 @@ public sealed class ClaimSelectionTests
     {
         var claim = appName is null ? Claim(name, ns) : Claim(name, ns, ("app.kubernetes.io/name", appName));
         var options = new MutationOptions { Selectors = [selector] };
-        Assert.True(selected == ClaimSelection.Match(claim, options.EffectiveSelectors) is not null, @case);
+        Assert.True(selected == ClaimSelection.Match(claim, options.EffectiveSelectors, new FakeClusterView()) is not null, @case);
     }
 
     [Fact]
     public void Configured_selectors_replace_the_defaults()
     {
         var options = new MutationOptions { Selectors = [new() { Names = ["my-claim"] }] };
-        Assert.Null(ClaimSelection.Match(Claim("anything-llm-volume-claim"), options.EffectiveSelectors));
-        Assert.Equal("name my-claim", ClaimSelection.Match(Claim("my-claim"), options.EffectiveSelectors));
+        var view = new FakeClusterView();
+        Assert.Null(ClaimSelection.Match(Claim("anything-llm-volume-claim"), options.EffectiveSelectors, view));
+        Assert.Equal("name my-claim", ClaimSelection.Match(Claim("my-claim"), options.EffectiveSelectors, view));
         Assert.Equal("label app.kubernetes.io/name=anything-llm",
-            ClaimSelection.Match(Claim("server-storage", "team-a", ("app.kubernetes.io/name", "anything-llm")), new MutationOptions().EffectiveSelectors));
+            ClaimSelection.Match(Claim("server-storage", "team-a", ("app.kubernetes.io/name", "anything-llm")), new MutationOptions().EffectiveSelectors, view));
+        Assert.Equal("name *anythingllm* or *anything-llm*",
+            ClaimSelection.Match(Claim("pvc-anythingllm"), new MutationOptions().EffectiveSelectors, view));
     }
 
     [Theory]

@@ -68,12 +68,14 @@ public sealed class MutationSettingsTests
     }
 
     [Fact]
-    public void Defaults_select_the_three_anythingllm_shapes_and_know_the_rwx_provisioners()
+    public void Defaults_select_anythingllm_by_label_name_and_mounting_image_and_know_the_rwx_provisioners()
     {
         var options = SettingsLoader.Bind(new ConfigurationBuilder().Build(), MutationOptions.Section, new MutationOptionsValidator());
         Assert.Equal(RuleAction.Warn, options.OnNoRwxClass);
         Assert.Null(options.StorageClass);
-        Assert.Equal(3, options.EffectiveSelectors.Count);
+        Assert.Equal(4, options.EffectiveSelectors.Count);
+        Assert.Equal(["*anythingllm*", "*anything-llm*"], options.EffectiveSelectors[2].Names!);
+        Assert.Equal(["anythingllm", "anything-llm"], options.EffectiveSelectors[3].MountedByImages!);
         Assert.Contains("efs.csi.aws.com", options.EffectiveRwxProvisioners);
         Assert.Contains("file.csi.azure.com", options.EffectiveRwxProvisioners);
         Assert.Contains("filestore.csi.storage.gke.io", options.EffectiveRwxProvisioners);

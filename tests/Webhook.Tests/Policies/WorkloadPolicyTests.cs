@@ -280,25 +280,6 @@ public sealed class WorkloadPolicyTests
     }
 
     [Fact]
-    public void AnythingLlm_on_rwx_with_its_default_sqlite_gets_a_warning()
-    {
-        var view = new FakeClusterView().Add(Claim("storage", M.ReadWriteMany));
-        var workload = Workload("anythingllm", 2) with { Template = AnythingLlmTemplate("storage") };
-
-        var finding = Assert.Single(Policy.EvaluateWorkload(workload, null, view, Defaults).Findings);
-        Assert.Equal(Rules.AnythingLlmSqlite, finding.Rule);
-        Assert.Equal(FindingKind.Warning, finding.Kind);
-        Assert.Contains("SQLite", finding.Message);
-
-        var external = workload with
-        {
-            Template = AnythingLlmTemplate("storage", new() { ["DATABASE_URL"] = "postgresql://db:5432/anythingllm" }),
-        };
-        Assert.Empty(Policy.EvaluateWorkload(external, null, view, Defaults).Findings);
-        Assert.Empty(Policy.EvaluateWorkload(workload with { Replicas = 1 }, null, view, Defaults).Findings);
-    }
-
-    [Fact]
     public void AnythingLlm_is_recognised_by_image_when_unlabelled()
     {
         Assert.True(AnythingLlm.IsAnythingLlm(new PodTemplateInfo { Containers = [new ContainerInfo { Image = "ghcr.io/mintplex-labs/anything-llm:latest" }] }));

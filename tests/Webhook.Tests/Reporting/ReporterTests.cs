@@ -37,11 +37,15 @@ public sealed class ReporterTests : IAsyncLifetime
         _metrics.Dispose();
     }
 
-    private static FakeClusterView Violations(string @namespace, int count)
+    /// <summary><paramref name="count"/> Deployments of 3 replicas, each on its own RWO claim: one violation each.</summary>
+    private static FakeClusterView Violations(string @namespace, int count, FakeClusterView? into = null)
     {
-        var view = new FakeClusterView().Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = @namespace });
+        var view = into ?? new FakeClusterView();
         for (var i = 0; i < count; i++)
-            view.Add(Workload($"web-{i:00000}", 3, "data") with { Namespace = @namespace, Uid = $"uid-{@namespace}-{i}" });
+        {
+            view.Add(Claim($"data-{i:00000}", AccessModes.ReadWriteOnce) with { Namespace = @namespace });
+            view.Add(Workload($"web-{i:00000}", 3, $"data-{i:00000}") with { Namespace = @namespace, Uid = $"uid-{@namespace}-{i}" });
+        }
         return view;
     }
 
@@ -95,8 +99,40 @@ public sealed class ReporterTests : IAsyncLifetime
         Assert.Equal(writes, ReportWrites());
 
         // A new violation: the report is replaced with both.
-        view.Add(Workload("api", 2, "data") with { Namespace = "ai" });
+        view.Add(Workload("api", 2, "data-00000") with { Namespace = "ai" });
         await Poll.UntilAsync(() => Stored("ai").Single().Int("summary.fail") == 2, "the changed report is replaced");
+        await reporter.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// The replica that takes the lease at start usually does so before its view has synced: it looks again within a
+    /// second instead of waiting a whole interval, so the first reports do not wait a minute after the view is ready.
+    /// </summary>
+    [Fact]
+    public async Task A_leader_whose_view_syncs_late_writes_its_first_reports_soon_after()
+    {
+        var view = Violations("ai", 1);
+        var synced = view.Status;
+        view.Status = new ClusterViewStatus(false, false, "persistentvolumeclaims (first list in progress)");
+        var settings = Settings<ReportingOptions>(ReportingOptions.Section, new ReportingOptionsValidator(), new()
+        {
+            ["Reporting:IntervalSeconds"] = "60",
+            ["Reporting:LeaseNamespace"] = "rwx-guard",
+            ["Reporting:LeaseDurationSeconds"] = "2",
+            ["Reporting:RenewDeadlineSeconds"] = "1",
+            ["Reporting:RetryPeriodSeconds"] = "0.2",
+        });
+        using var reporter = new ReporterService(view, settings, Settings<PolicyOptions>(PolicyOptions.Section, new PolicyOptionsValidator()),
+            Settings<MutationOptions>(MutationOptions.Section, new MutationOptionsValidator()), _metrics, TimeProvider.System,
+            NullLoggerFactory.Instance, _client);
+        await reporter.StartAsync(TestContext.Current.CancellationToken);
+        await Poll.UntilAsync(() => reporter.IsLeader, "the lease taken while the view is still syncing");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Empty(Stored("ai"));
+
+        view.Status = synced;
+        await Poll.UntilAsync(() => Stored("ai").Count == 1, "the first report within seconds of the sync, not a 60 s interval later",
+            TimeSpan.FromSeconds(5));
         await reporter.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -128,9 +164,7 @@ public sealed class ReporterTests : IAsyncLifetime
     public async Task A_failed_write_costs_only_its_namespace_is_counted_and_retried_next_time()
     {
         using var writes = new CounterRecorder(_metrics.ReportWrites);
-        var view = Violations("a", 1);
-        foreach (var w in Violations("b", 1).ListWorkloads()) view.Add(w);
-        view.Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "b" });
+        var view = Violations("b", 1, Violations("a", 1));
         _api.Faults.Add(new Fault { Verb = "create", Resource = ResourceType.PolicyReports, When = r => r.Namespace == "a" });
         var writer = Writer();
 
@@ -197,10 +231,7 @@ public sealed class ReporterTests : IAsyncLifetime
     [Fact]
     public void Reports_carry_the_mode_admission_uses_in_each_namespace()
     {
-        var view = Violations("labelled", 1);
-        foreach (var w in Violations("configured", 1).ListWorkloads().Concat(Violations("plain", 1).ListWorkloads())) view.Add(w);
-        view.Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "configured" })
-            .Add(Claim("data", AccessModes.ReadWriteOnce) with { Namespace = "plain" })
+        var view = Violations("plain", 1, Violations("configured", 1, Violations("labelled", 1)))
             .Add(new NamespaceInfo { Name = "labelled", Labels = new Dictionary<string, string> { [WellKnown.ModeLabel] = "warn" } });
         var policy = new PolicyOptions { Namespaces = new() { ["configured"] = new() { Mode = "Audit" } } };
 

@@ -113,7 +113,8 @@ public sealed partial class VerifyTests
         var run = await VerifyAsync(api, "-n", "ai");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("⚠ deployment/anythingllm policy anythingllm-sqlite: AnythingLLM Deployment ai/anythingllm: 2 replicas share one SQLite database", run.Stdout);
+        Assert.Contains("⚠ deployment/anythingllm policy anythingllm-sqlite: Deployment ai/anythingllm: 2 replicas share SQLite; use image :pg + postgresql:// DATABASE_URL", run.Stdout);
+        Assert.Contains("⚠ deployment/anythingllm policy anythingllm-lancedb:", run.Stdout);
     }
 
     [Theory]
