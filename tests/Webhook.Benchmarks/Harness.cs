@@ -86,7 +86,7 @@ public static class Harness
             Path.Combine(work, name + ".log"));
         try
         {
-            await WaitAsync($"https://127.0.0.1:{port}/readyz", readyWithin ?? TimeSpan.FromMinutes(5), post: false);
+            await WaitAsync($"https://127.0.0.1:{port}/readyz", readyWithin ?? TimeSpan.FromMinutes(5), post: false, process);
         }
         catch
         {
@@ -123,12 +123,15 @@ public static class Harness
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
     }) { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static async Task WaitAsync(string url, TimeSpan timeout, bool post)
+    /// <param name="server">The server's process: if it exits, waiting stops at once (its log says why).</param>
+    public static async Task WaitAsync(string url, TimeSpan timeout, bool post, Process? server = null)
     {
         using var client = Client();
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
+            if (server is { HasExited: true })
+                throw new InvalidOperationException($"the server exited with code {server.ExitCode} before {url} answered");
             try
             {
                 var response = post

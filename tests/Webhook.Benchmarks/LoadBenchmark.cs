@@ -115,7 +115,7 @@ public static class LoadBenchmark
 
         Console.WriteLine();
         Console.WriteLine(report);
-        if (output is not null) await File.WriteAllTextAsync(output, report.ToString());
+        if (output is not null) await File.WriteAllTextAsync(output, ResultsFile.WithSection(ResultsFile.Read(output), "load", report.ToString()));
         return runs.Any(r => r.Errors > 0) ? 1 : 0;
     }
 

@@ -21,7 +21,7 @@ public static class ShapeBenchmark
         shape [--scale 1,10] [--lists paged,unpaged,watchlist] [--minutes 5] [--duration 10] [--warmup 20]
               [--connections 1,32] [--workers 32] [--reporter-interval S] [--no-reporter] [--event-interval-ms 1000]
               [--watchlist-refusal gate-off|before-1.27] [--set Section:Key=Value]... [--ready-timeout 300]
-              [--dll PATH | --publish-dir DIR | --aot] [--no-baseline] [--out results.md]
+              [--dll PATH | --publish-dir DIR | --aot | --aot-lenient] [--no-baseline] [--out results.md]
         With neither --scale nor --lists: scales 1 and 10, lists paged and unpaged (four configurations). With one of
         them, the other is its first value (so `shape --scale 1 --minutes 1` is one configuration).
         """;
@@ -44,7 +44,16 @@ public static class ShapeBenchmark
         var work = Directory.CreateTempSubdirectory("rwx-guard-shape-").FullName;
         Console.WriteLine($"# work dir {work}");
         Wrk.Require();
-        var build = WebhookBuild.Resolve(args, work);
+        WebhookBuild build;
+        try
+        {
+            build = WebhookBuild.Resolve(args, work);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            Console.WriteLine($"# nothing to measure: {e.Message}");
+            return 2;
+        }
         var (cert, key) = WriteCertificate(work);
 
         var scenarios = Scenarios(ClusterShape.Realistic(options.Scales[0]));
@@ -196,7 +205,22 @@ public static class ShapeBenchmark
         if (!options.Reporter) environment["Reporting__Enabled"] = "false";
 
         var logName = "webhook-" + name.Replace(' ', '-');
-        var (webhook, port, readySeconds) = await StartWebhookAsync(build, work, cert, key, api.Address, logName, environment, options.ReadyTimeout);
+        var log = Path.Combine(work, logName + ".log");
+        Process webhook;
+        int port;
+        double readySeconds;
+        try
+        {
+            (webhook, port, readySeconds) = await StartWebhookAsync(build, work, cert, key, api.Address, logName, environment, options.ReadyTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            // Not ready: a figure of its own (a start that does not finish is what sizing must know), with the log's end.
+            var tail = File.Exists(log) ? string.Join("\n", File.ReadLines(log).TakeLast(15).Select(l => "    " + l)) : "    (no log)";
+            Console.WriteLine($"# {name}: {e.Message}\n{tail}");
+            var failed = $"### {name}\n\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, commit {Commit()}: NOT READY: {e.Message}. The log ended with:\n\n{tail}\n";
+            return new Measured(name, failed, $"| {shape.Total():N0} | {name} | not ready | | | |", Problems: true);
+        }
         var problems = new List<string>();
         try
         {
@@ -260,7 +284,7 @@ public static class ShapeBenchmark
             s.AppendLine(string.Create(inv, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, commit {Commit()}, {Environment.ProcessorCount} cores " +
                                             $"(load average {loadAverage} at the start), .NET {Environment.Version}; the webhook: `{build.Command}`. " +
                                             $"Fake API: {shape.Describe()}; {Events(options.EventIntervalMs)}; reporter " +
-                                            $"{(options.Reporter ? $"on (interval {options.ReporterInterval ?? "the default"} s)" : "off")}."));
+                                            $"{(options.Reporter ? $"on (Reporting:IntervalSeconds {options.ReporterInterval ?? "at its default"})" : "off")}."));
             s.AppendLine();
             s.AppendLine("| objects in the view | start → ready s | RSS after sync MiB | peak RSS MiB (start → end of mixed load) | steady RSS MiB (median, last minute) | mixed reviews/s | mixed p50 ms | mixed p99 ms | mixed errors | mixed server CPU µs/review |");
             s.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -289,7 +313,7 @@ public static class ShapeBenchmark
         finally
         {
             Stop(webhook);
-            TrimLog(Path.Combine(work, logName + ".log"));
+            TrimLog(log);
         }
     }
 
