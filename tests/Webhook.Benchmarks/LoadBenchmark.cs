@@ -14,8 +14,6 @@ namespace RwxGuard.Benchmarks;
 /// </summary>
 public static class LoadBenchmark
 {
-    public sealed record Scenario(string Name, string Path, byte[] Body, string ExpectDecision);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var count = IntArg(args, "--count", 10_000);
@@ -53,7 +51,8 @@ public static class LoadBenchmark
                 var rssAfterSync = RssMb(webhook.Id, "VmRSS");
                 report.AppendLine($"Cluster view with {count:N0} claims + {count:N0} Deployments: start → ready {syncSeconds:0.00} s, " +
                                   $"RSS after sync {rssAfterSync} MB.");
-                var scenarios = await ScenariosAsync(port, api.Shape);
+                var scenarios = Scenario.For(api.Shape);
+                await Scenario.CheckAsync(port, scenarios);
                 foreach (var scenario in scenarios)
                     await File.WriteAllBytesAsync(Path.Combine(bodies, scenario.Name + ".json"), scenario.Body);
                 foreach (var scenario in scenarios)
@@ -98,7 +97,7 @@ public static class LoadBenchmark
             {
                 var rssAfterSync = RssMb(webhook.Id, "VmRSS");
                 Wrk.Warm($"https://127.0.0.1:{port}/validate", Path.Combine(bodies, "deployment-create.json"), warmup, work);
-                var run = Wrk.Run("webhook (100k view)", "deployment-create", $"https://127.0.0.1:{port}/validate",
+                var run = Wrk.Run($"webhook ({bigCount / 1000}k view)", "deployment-create", $"https://127.0.0.1:{port}/validate",
                     Path.Combine(bodies, "deployment-create.json"), 32, seconds, webhook.Id, work);
                 runs.Add(run);
                 report.AppendLine($"Cluster view with {bigCount:N0} claims + {bigCount:N0} Deployments: start → ready {syncSeconds:0.00} s, " +
@@ -117,33 +116,5 @@ public static class LoadBenchmark
         Console.WriteLine(report);
         if (output is not null) await File.WriteAllTextAsync(output, ResultsFile.WithSection(ResultsFile.Read(output), "load", report.ToString()));
         return runs.Any(r => r.Errors > 0) ? 1 : 0;
-    }
-
-    /// <summary>The three realistic requests; each is posted once first and its decision checked.</summary>
-    public static async Task<List<Scenario>> ScenariosAsync(int port, ClusterShape shape)
-    {
-        var app = shape.SingleAttachApp(0);
-        var ns = shape.NamespaceOf(app);
-        var scenarios = new List<Scenario>
-        {
-            // app-new mounts claim-i (RWO, bound) with 2 replicas: a denial, the full decision path.
-            new("deployment-create", "/validate", Requests.DeploymentCreate(ns, "app-new", $"claim-{app}"), "\"allowed\":false"),
-            // kubectl scale deployment/app-i --replicas=3 on its RWO claim-i: a denial.
-            new("scale-update", "/validate", Requests.ScaleUpdate(ns, $"app-{app}", 3), "\"allowed\":false"),
-            // a new AnythingLLM claim: patched to ReadWriteMany on efs-sc.
-            new("claim-create", "/mutate", Requests.ClaimCreate(ns, "anythingllm-storage"), "\"patchType\":\"JSONPatch\""),
-        };
-        using var client = Client();
-        foreach (var scenario in scenarios)
-        {
-            var content = new ByteArrayContent(scenario.Body);
-            content.Headers.ContentType = new("application/json");
-            var response = await client.PostAsync($"https://127.0.0.1:{port}{scenario.Path}", content);
-            var text = await response.Content.ReadAsStringAsync();
-            Console.WriteLine($"# {scenario.Name}: {scenario.Body.Length} bytes → HTTP {(int)response.StatusCode} {text[..Math.Min(text.Length, 160)]}");
-            if (!text.Contains(scenario.ExpectDecision, StringComparison.Ordinal))
-                throw new InvalidOperationException($"{scenario.Name}: expected {scenario.ExpectDecision} in {text}");
-        }
-        return scenarios;
     }
 }

@@ -35,6 +35,8 @@ public sealed class ReportStore
     public sealed class TypeCounters
     {
         public long Creates, Replaces, Deletes, Gets, Lists, Conflicts, NotFound, TooLarge, BytesWritten, LargestObject;
+        /// <summary>When the first object of the type was stored.</summary>
+        public DateTimeOffset? FirstWrite;
     }
 
     private readonly ConcurrentDictionary<(ResourceType Type, string Namespace, string Name), Stored> _objects = new();
@@ -75,12 +77,17 @@ public sealed class ReportStore
         Interlocked.Increment(ref Counters(type).Gets);
         if (!_objects.TryGetValue((type, ns, name), out var stored))
         {
-            Interlocked.Increment(ref Counters(type).NotFound);
-            await new ApiAnswer(ApiError.NotFound(type, name)).WriteAsync(http);
+            await NotFoundAsync(http, type, name);
             return;
         }
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(Unzip(stored.Gzip));
+    }
+
+    private Task NotFoundAsync(HttpContext http, ResourceType type, string name)
+    {
+        Interlocked.Increment(ref Counters(type).NotFound);
+        return new ApiAnswer(ApiError.NotFound(type, name)).WriteAsync(http);
     }
 
     private async Task DeleteAsync(HttpContext http, ResourceType type, string ns, string name)
@@ -88,8 +95,7 @@ public sealed class ReportStore
         Interlocked.Increment(ref Counters(type).Deletes);
         if (!_objects.TryRemove((type, ns, name), out var removed))
         {
-            Interlocked.Increment(ref Counters(type).NotFound);
-            await new ApiAnswer(ApiError.NotFound(type, name)).WriteAsync(http);
+            await NotFoundAsync(http, type, name);
             return;
         }
         http.Response.ContentType = "application/json";
@@ -175,6 +181,7 @@ public sealed class ReportStore
                         ? l.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "")
                         : new Dictionary<string, string>();
                     _objects[key] = new Stored(uid, version, generation, hash, Zip(json), json.Length, labels);
+                    counters.FirstWrite ??= DateTimeOffset.UtcNow;
                     if (name is null) Interlocked.Increment(ref counters.Creates);
                     else Interlocked.Increment(ref counters.Replaces);
                     Interlocked.Add(ref counters.BytesWritten, json.Length);

@@ -35,6 +35,9 @@ public sealed record ClusterShape
     public int SharedClaimEvery { get; init; } = 5;
     /// <summary>Every n-th claim (from the 4th) carries AnythingLLM's chart label, the mutation's selector; 0: none.</summary>
     public int AnythingLlmEvery { get; init; } = 50;
+    /// <summary>Namespaces set their own enforcement mode (rwx-guard.io/mode): warn where n % 7 == 3, audit where
+    /// n % 7 == 5, the default (enforce) elsewhere; false: no namespace has the label.</summary>
+    public bool NamespaceModes { get; init; } = true;
 
     public int OwnedReplicaSets => Deployments * ReplicaSetsPerDeployment;
     public int ReplicaSets => OwnedReplicaSets + StandaloneReplicaSets;
@@ -76,6 +79,7 @@ public sealed record ClusterShape
         Uneven = false,
         SharedClaimEvery = 0,
         AnythingLlmEvery = 0,
+        NamespaceModes = false,
     };
 
     /// <summary>Objects a view of every served resource holds.</summary>
@@ -88,6 +92,9 @@ public sealed record ClusterShape
         $"{StorageClasses} StorageClasses");
 
     public string NamespaceName(int index) => $"ns-{index}";
+
+    /// <summary>The rwx-guard.io/mode label of namespace <paramref name="index"/>; null: none (enforce).</summary>
+    public string? NamespaceMode(int index) => !NamespaceModes ? null : (index % 7) switch { 3 => "warn", 5 => "audit", _ => null };
 
     /// <summary>The namespace of the <paramref name="i"/>-th object of a kind (and of everything tied to it).</summary>
     public string NamespaceOf(int i) => NamespaceName(NamespaceIndexOf(i));

@@ -80,7 +80,7 @@ public sealed record ServedResource(string Plural, string Path, string Kind, str
             new("storageclasses", "/apis/storage.k8s.io/v1/storageclasses", "StorageClass", "storage.k8s.io/v1", shape.StorageClasses, (output, i, rv) =>
                 storageClass[i].Render(output, [rv])),
             new("namespaces", "/api/v1/namespaces", "Namespace", "v1", shape.Namespaces, (output, n, rv) =>
-                ns[(n % 7) switch { 3 => 1, 5 => 2, _ => 0 }].Render(output, [shape.NamespaceName(n), Uid(n, 4), rv, Team(n)])),
+                ns[shape.NamespaceMode(n) switch { "warn" => 1, "audit" => 2, _ => 0 }].Render(output, [shape.NamespaceName(n), Uid(n, 4), rv, Team(n)])),
         ];
     }
 

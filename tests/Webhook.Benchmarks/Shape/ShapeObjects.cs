@@ -112,6 +112,18 @@ public static class ShapeObjects
         };
     }
 
+    /// <summary>metadata as the API server returns it: name, namespace, uid, resourceVersion (holes), generation,
+    /// creationTimestamp, labels, then <paramref name="more"/> (annotations, ownerReferences, finalizers).</summary>
+    private static JsonObject Metadata(string created, JsonObject labels, int? generation, params (string Key, JsonNode? Value)[] more)
+    {
+        var metadata = new JsonObject { ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@" };
+        if (generation is { } g) metadata["generation"] = g;
+        metadata["creationTimestamp"] = created;
+        metadata["labels"] = labels;
+        foreach (var (key, value) in more) metadata[key] = value;
+        return metadata;
+    }
+
     private static JsonObject Labels(params (string Key, string Value)[] pairs)
     {
         var labels = new JsonObject();
@@ -139,13 +151,8 @@ public static class ShapeObjects
     {
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@", ["generation"] = 4,
-                ["creationTimestamp"] = "2025-11-03T09:12:44Z",
-                ["labels"] = Labels(("app", "@name@"), ("app.kubernetes.io/name", "@name@"), ("app.kubernetes.io/part-of", "@team@"), ("environment", "prod")),
-                ["annotations"] = new JsonObject { ["deployment.kubernetes.io/revision"] = "4" },
-            },
+            ["metadata"] = Metadata("2025-11-03T09:12:44Z", Labels(("app", "@name@"), ("app.kubernetes.io/name", "@name@"), ("app.kubernetes.io/part-of", "@team@"), ("environment", "prod")), 4,
+                ("annotations", new JsonObject { ["deployment.kubernetes.io/revision"] = "4" })),
             ["spec"] = new JsonObject
             {
                 ["replicas"] = "#replicas#",
@@ -166,10 +173,9 @@ public static class ShapeObjects
                 Condition("Available", "MinimumReplicasAvailable", "Deployment has minimum availability.", "2026-08-14T07:31:02Z"),
                 Condition("Progressing", "NewReplicaSetAvailable", "ReplicaSet \"@name@-@hash@\" has successfully progressed.", "2026-08-14T07:31:02Z")),
         };
-        ObjectBuilder.AddManagedFields(obj, "apps/v1",
+        return ObjectBuilderBody(obj, "apps/v1",
             ("kubectl-client-side-apply", null, "2026-08-14T07:30:00Z", UserPaths),
             ("kube-controller-manager", "status", "2026-08-14T07:31:02Z", ["status"]));
-        return ObjectBuilder.Body(obj);
     }
 
     // ---- ReplicaSets ------------------------------------------------------------------------------------------------
@@ -183,23 +189,18 @@ public static class ShapeObjects
         var podLabels = Labels(("app", "@app@"), ("app.kubernetes.io/name", "@app@"), ("pod-template-hash", "@hash@"));
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@", ["generation"] = 2,
-                ["creationTimestamp"] = "@created@",
-                ["labels"] = podLabels.DeepClone(),
-                ["annotations"] = new JsonObject
+            ["metadata"] = Metadata("@created@", podLabels.DeepClone().AsObject(), 2,
+                ("annotations", new JsonObject
                 {
                     ["deployment.kubernetes.io/desired-replicas"] = "#replicas#",
                     ["deployment.kubernetes.io/max-replicas"] = "#replicas#",
                     ["deployment.kubernetes.io/revision"] = "@revision@",
-                },
-                ["ownerReferences"] = new JsonArray(new JsonObject
+                }),
+                ("ownerReferences", new JsonArray(new JsonObject
                 {
                     ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = "@app@", ["uid"] = "@owner@",
                     ["controller"] = true, ["blockOwnerDeletion"] = true,
-                }),
-            },
+                }))),
             ["spec"] = new JsonObject
             {
                 ["replicas"] = "#replicas#",
@@ -227,12 +228,7 @@ public static class ShapeObjects
     {
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@", ["generation"] = 1,
-                ["creationTimestamp"] = "2025-12-09T16:20:00Z",
-                ["labels"] = Labels(("app", "@name@"), ("app.kubernetes.io/part-of", "@team@")),
-            },
+            ["metadata"] = Metadata("2025-12-09T16:20:00Z", Labels(("app", "@name@"), ("app.kubernetes.io/part-of", "@team@")), 1),
             ["spec"] = new JsonObject
             {
                 ["replicas"] = 2,
@@ -256,12 +252,7 @@ public static class ShapeObjects
     {
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@", ["generation"] = 3,
-                ["creationTimestamp"] = "2025-10-21T11:02:17Z",
-                ["labels"] = Labels(("app", "@name@"), ("app.kubernetes.io/name", "postgresql"), ("app.kubernetes.io/instance", "@name@"), ("app.kubernetes.io/part-of", "@team@")),
-            },
+            ["metadata"] = Metadata("2025-10-21T11:02:17Z", Labels(("app", "@name@"), ("app.kubernetes.io/name", "postgresql"), ("app.kubernetes.io/instance", "@name@"), ("app.kubernetes.io/part-of", "@team@")), 3),
             ["spec"] = new JsonObject
             {
                 ["replicas"] = 1,
@@ -313,13 +304,8 @@ public static class ShapeObjects
         spec["priorityClassName"] = "system-node-critical";
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@", ["generation"] = 2,
-                ["creationTimestamp"] = "2025-09-30T07:00:00Z",
-                ["labels"] = Labels(("app", "@name@"), ("app.kubernetes.io/part-of", "@team@")),
-                ["annotations"] = new JsonObject { ["deprecated.daemonset.template.generation"] = "2" },
-            },
+            ["metadata"] = Metadata("2025-09-30T07:00:00Z", Labels(("app", "@name@"), ("app.kubernetes.io/part-of", "@team@")), 2,
+                ("annotations", new JsonObject { ["deprecated.daemonset.template.generation"] = "2" })),
             ["spec"] = new JsonObject
             {
                 ["selector"] = new JsonObject { ["matchLabels"] = Labels(("app", "@name@")) },
@@ -349,21 +335,16 @@ public static class ShapeObjects
     {
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@",
-                ["creationTimestamp"] = "2025-11-03T09:12:40Z",
-                ["labels"] = Labels(("app.kubernetes.io/name", "@appname@"), ("app.kubernetes.io/part-of", "@team@")),
-                ["annotations"] = new JsonObject
+            ["metadata"] = Metadata("2025-11-03T09:12:40Z", Labels(("app.kubernetes.io/name", "@appname@"), ("app.kubernetes.io/part-of", "@team@")), null,
+                ("annotations", new JsonObject
                 {
                     ["pv.kubernetes.io/bind-completed"] = "yes",
                     ["pv.kubernetes.io/bound-by-controller"] = "yes",
                     ["volume.beta.kubernetes.io/storage-provisioner"] = "@provisioner@",
                     ["volume.kubernetes.io/storage-provisioner"] = "@provisioner@",
                     ["volume.kubernetes.io/selected-node"] = "ip-10-0-12-34.eu-west-1.compute.internal",
-                },
-                ["finalizers"] = new JsonArray("kubernetes.io/pvc-protection"),
-            },
+                }),
+                ("finalizers", new JsonArray("kubernetes.io/pvc-protection"))),
             ["spec"] = new JsonObject
             {
                 ["accessModes"] = new JsonArray("@mode@"),
@@ -404,12 +385,7 @@ public static class ShapeObjects
         };
         var obj = new JsonObject
         {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = "@name@", ["namespace"] = "@ns@", ["uid"] = "@uid@", ["resourceVersion"] = "@rv@",
-                ["creationTimestamp"] = "2025-11-03T09:13:00Z",
-                ["labels"] = Labels(("app.kubernetes.io/name", "@target@"), ("app.kubernetes.io/part-of", "@team@")),
-            },
+            ["metadata"] = Metadata("2025-11-03T09:13:00Z", Labels(("app.kubernetes.io/name", "@target@"), ("app.kubernetes.io/part-of", "@team@")), null),
             ["spec"] = new JsonObject
             {
                 ["scaleTargetRef"] = new JsonObject { ["kind"] = "Deployment", ["name"] = "@target@", ["apiVersion"] = "apps/v1" },
