@@ -253,6 +253,7 @@ public static class ShapeBenchmark
             }
             await load;
             var elapsed = clock.Elapsed;
+            var mixedEndAt = DateTimeOffset.UtcNow;
             var mixedCpu = CpuTime(webhook.Id) - cpuBefore;
             var peak = RssMb(webhook.Id, "VmHWM");
             var window = TimeSpan.FromSeconds(Math.Min(60, duration.TotalSeconds / 2));
@@ -271,6 +272,9 @@ public static class ShapeBenchmark
             }
 
             var reporter = ReporterLine(api, options.Reporter, readyAt, problems);
+            if (options.Reporter && api.Reports.Counters(ResourceType.PolicyReports).FirstWrite is var first && (first is null || first > mixedEndAt))
+                problems.Add("no report was written before the mixed load ended, so the peak RSS does not include a reporter pass " +
+                             "(the reporter evaluates every Reporting:IntervalSeconds): run longer (--minutes) or set --reporter-interval");
             if (mixed.Errors > 0) problems.Add($"{mixed.Errors} mixed-load requests failed");
             if (runs.Any(r => r.Errors > 0)) problems.Add("wrk saw errors");
 
@@ -324,10 +328,10 @@ public static class ShapeBenchmark
     {
         var reports = api.Reports.Counters(ResourceType.PolicyReports);
         var holder = api.Reports.LeaseHolder("rwx-guard", "rwx-guard-reporter");
-        var first = reports.FirstWrite is { } at ? string.Create(CultureInfo.InvariantCulture, $"the first {(at - readyAt).TotalSeconds:0.0} s after ready") : "none written";
+        var first = reports.FirstWrite is { } at ? string.Create(CultureInfo.InvariantCulture, $"the first written {(at - readyAt).TotalSeconds:0.0} s after ready") : "none written";
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"lease rwx-guard/rwx-guard-reporter held by {holder ?? "nobody"}; {api.Reports.Count(ResourceType.PolicyReports)} PolicyReports stored ({first}) " +
-            $"({api.Reports.StoredBytes(ResourceType.PolicyReports) / 1024.0:N0} KiB, largest {reports.LargestObject / 1024.0:N0} KiB); " +
+            $"lease rwx-guard/rwx-guard-reporter held by {holder ?? "nobody"}; {api.Reports.Count(ResourceType.PolicyReports)} PolicyReports stored, " +
+            $"{api.Reports.StoredBytes(ResourceType.PolicyReports) / 1024.0:N0} KiB, largest {reports.LargestObject / 1024.0:N0} KiB, {first}; " +
             $"{reports.Creates} created, {reports.Replaces} replaced, {reports.Deletes} deleted, {reports.Lists} listed, " +
             $"{reports.Conflicts} conflicts, {reports.TooLarge} refused as too large for etcd");
         if (enabled && holder is null) problems.Add("the reporter never took the lease");
