@@ -1,3 +1,4 @@
+using RwxGuard.Benchmarks.Shape;
 using System.Globalization;
 using System.Text;
 
@@ -9,7 +10,7 @@ namespace RwxGuard.Benchmarks;
 /// What watching DaemonSets costs (docs/cluster-view.md): the published webhook synced from the fake API server with
 /// the same claims and Deployments and 0, then N DaemonSets (each mounting a claim, shaped like a real agent's, with
 /// managedFields), measuring start → ready, resident memory after sync and CPU while idle. Each configuration runs
-/// <c>--repeat</c> times; the table shows every run, so the drift of a shared machine is visible. <c>--publish DIR</c>
+/// <c>--repeat</c> times; the table shows every run, so the drift of a shared machine is visible. <c>--dll</c> or <c>--publish-dir</c>
 /// measures a server published elsewhere (the code before DaemonSets were watched, for the cost of the empty cache).
 /// </summary>
 public static class DaemonSetCost
@@ -24,8 +25,8 @@ public static class DaemonSetCost
 
         var work = Directory.CreateTempSubdirectory("rwx-guard-daemonsets-").FullName;
         Console.WriteLine($"# work dir {work}");
-        // --publish DIR: a server published elsewhere (another commit, to compare with the code before DaemonSets were watched).
-        var publish = Arg(args, "--publish") ?? Publish(work);
+        // --dll / --publish-dir: a server built elsewhere (another commit, to compare with the code before DaemonSets were watched).
+        var build = WebhookBuild.Resolve(args, work);
         var (cert, key) = WriteCertificate(work);
 
         var report = new StringBuilder();
@@ -38,9 +39,9 @@ public static class DaemonSetCost
         {
             foreach (var n in daemonSets)
             {
-                await using var api = new FakeApiServer(count) { DaemonSets = n };
+                await using var api = new FakeApiServer(ClusterShape.DeploymentsAndClaims(count) with { DaemonSets = n });
                 await api.StartAsync();
-                var (webhook, _, syncSeconds) = await StartWebhookAsync(publish, work, cert, key, api.Address, $"webhook-ds{n}-{run}");
+                var (webhook, _, syncSeconds) = await StartWebhookAsync(build, work, cert, key, api.Address, $"webhook-ds{n}-{run}");
                 try
                 {
                     // The compacting collection after the first sync runs off the loop's thread: let it finish.

@@ -1,11 +1,20 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Text;
-using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RwxGuard.Benchmarks.FakeApi;
+using RwxGuard.Benchmarks.Shape;
 
 namespace RwxGuard.Benchmarks;
 
-/// <summary>What the fake API server does wrong, for the soak (the load benchmark leaves it at None).</summary>
+/// <summary>What the fake API server does wrong, for the soak (the other benchmarks leave it at None).</summary>
 public enum ApiFault
 {
     None,
@@ -19,36 +28,80 @@ public enum ApiFault
     ServerError,
 }
 
+/// <summary>How lists are answered.</summary>
+public enum ListServing
+{
+    /// <summary>limit/continue honoured: pages of at most <c>limit</c> objects, a continue token while more remain.</summary>
+    Paged,
+    /// <summary>limit ignored: every object in one response, as an API server answering from its watch cache does
+    /// (kube-apiserver serves <c>resourceVersion=0</c> lists from the cache and ignores the limit there).</summary>
+    Unpaged,
+}
+
+/// <summary>What the server does with a streaming list (WatchList: <c>watch=true&amp;sendInitialEvents=true&amp;resourceVersionMatch=NotOlderThan</c>).</summary>
+public enum WatchListSupport
+{
+    /// <summary>Kubernetes 1.32, 1.34+ (feature gate WatchList on by default): every object as ADDED, then a BOOKMARK
+    /// annotated <c>k8s.io/initial-events-end: "true"</c> with the list's resourceVersion, then the watch goes on.</summary>
+    Streams,
+    /// <summary>Kubernetes 1.27–1.31 and 1.33 (the gate off by default): 422 Invalid, "sendInitialEvents is forbidden for
+    /// watch unless the WatchList feature gate is enabled" (apimachinery's ValidateListOptions).</summary>
+    GateOff,
+    /// <summary>Before 1.27 (sendInitialEvents unknown, so ignored): 422 Invalid, "resourceVersionMatch is forbidden for
+    /// watch".</summary>
+    Before127,
+}
+
+/// <summary>Requests the fake answered for one resource.</summary>
+public sealed class ResourceCounters
+{
+    public long Lists, Pages, Items, Watches, WatchLists, WatchListRefusals, Events;
+
+    public override string ToString() =>
+        $"{Interlocked.Read(ref Lists)} lists ({Interlocked.Read(ref Pages)} pages, {Interlocked.Read(ref Items):N0} objects), " +
+        $"{Interlocked.Read(ref Watches)} watches, {Interlocked.Read(ref WatchLists)} WatchList streams, " +
+        $"{Interlocked.Read(ref WatchListRefusals)} WatchList refusals, {Interlocked.Read(ref Events):N0} events";
+}
+
 /// <summary>
-/// A stand-in Kubernetes API for the load benchmark and the soak: the real list paths, paginated with limit/continue,
-/// objects shaped like a real cluster's (managedFields included), and watches that stay open (quiet, or with a MODIFIED
-/// event every <see cref="EventInterval"/>). Objects are generated per page, so 100k of each costs no memory here.
+/// A stand-in Kubernetes API for the benchmarks: the cluster of a <see cref="ClusterShape"/> on the real list and watch
+/// paths, lists paged (limit/continue) or in one piece (<see cref="Lists"/>), streaming lists (WatchList) served or
+/// refused as each Kubernetes version does (<see cref="WatchList"/>), watches that stay open (quiet, or a MODIFIED event
+/// every <see cref="EventInterval"/>), and the Lease and PolicyReport endpoints the webhook's reporter writes to
+/// (<see cref="Reports"/>). Objects are rendered per request from templates: 10× the realistic shape costs no memory here.
 /// For the soak it injects <see cref="Fault"/>s and can go away and come back on the same port (<see cref="GoAwayAsync"/>).
 /// </summary>
-public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
+public sealed class FakeApiServer(ClusterShape shape, int port = 0) : IAsyncDisposable
 {
-    /// <summary>DaemonSets served (each mounting the claim of the same index); none by default, as in most clusters'
-    /// application namespaces. Set to measure what the DaemonSet cache costs (docs/cluster-view.md).</summary>
-    public int DaemonSets { get; init; }
+    /// <summary>Flush list and stream bodies every this many bytes: nothing here holds more than a chunk of a list.</summary>
+    private const int FlushBytes = 64 * 1024;
 
-    private static readonly Regex ResourceVersion = new("\"resourceVersion\":\"\\d+\"", RegexOptions.Compiled);
+    public const string InitialEventsEndAnnotation = "k8s.io/initial-events-end";
 
+    private readonly IReadOnlyList<ServedResource> _resources = ServedResource.Of(shape);
+    private readonly ConcurrentDictionary<string, ResourceCounters> _counters = new();
     private WebApplication? _app;
     private CancellationTokenSource _disrupt = new();
     private volatile ApiFault _fault;
-    private long _resourceVersion = 1000;
-    private long _lists;
-    private long _watches;
+    private long _resourceVersion = 100_000_000;
     private long _faulted;
-    private long _events;
 
+    public ClusterShape Shape { get; } = shape;
     public Uri Address { get; private set; } = null!;
+    public ListServing Lists { get; init; } = ListServing.Paged;
+    public WatchListSupport WatchList { get; init; } = WatchListSupport.Streams;
     /// <summary>Zero: watches stay quiet until their timeoutSeconds.</summary>
     public TimeSpan EventInterval { get; init; }
-    public long Lists => Interlocked.Read(ref _lists);
-    public long Watches => Interlocked.Read(ref _watches);
+    /// <summary>Leases and reports written by the webhook's reporter.</summary>
+    public ReportStore Reports { get; } = new();
+
+    public IReadOnlyList<ServedResource> Resources => _resources;
+    public ResourceCounters Counters(string plural) => _counters.GetOrAdd(plural, _ => new ResourceCounters());
+    public long ListRequests => _counters.Values.Sum(c => Interlocked.Read(ref c.Lists));
+    public long Watches => _counters.Values.Sum(c => Interlocked.Read(ref c.Watches));
+    public long Events => _counters.Values.Sum(c => Interlocked.Read(ref c.Events));
     public long FaultedAnswers => Interlocked.Read(ref _faulted);
-    public long Events => Interlocked.Read(ref _events);
+    public string CurrentVersion => Interlocked.Read(ref _resourceVersion).ToString();
 
     /// <summary>Setting a fault also ends every open watch, so the next request meets it.</summary>
     public ApiFault Fault
@@ -61,21 +114,21 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
         }
     }
 
+    /// <summary>Objects of the resources the client has listed or streamed at least once (what its view holds).</summary>
+    public int ObjectsSynced() => _resources
+        .Where(r => _counters.TryGetValue(r.Plural, out var c) && (Interlocked.Read(ref c.Lists) > 0 || Interlocked.Read(ref c.WatchLists) > 0))
+        .Sum(r => r.Count);
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ReportStore.MaxRequestBodyBytes);
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         _app = builder.Build();
-        Map("/api/v1/persistentvolumeclaims", "PersistentVolumeClaimList", "v1", Claim);
-        Map("/apis/apps/v1/deployments", "DeploymentList", "apps/v1", Deployment);
-        Map("/apis/apps/v1/statefulsets", "StatefulSetList", "apps/v1", null);
-        Map("/apis/apps/v1/replicasets", "ReplicaSetList", "apps/v1", null);
-        Map("/apis/apps/v1/daemonsets", "DaemonSetList", "apps/v1", DaemonSet, fixedCount: DaemonSets);
-        Map("/apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscalerList", "autoscaling/v2", null);
-        Map("/apis/storage.k8s.io/v1/storageclasses", "StorageClassList", "storage.k8s.io/v1", StorageClass, fixedCount: 3);
-        Map("/api/v1/namespaces", "NamespaceList", "v1", Namespace, fixedCount: 100);
+        foreach (var resource in _resources) Map(resource);
+        Reports.Map(_app);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Address = new Uri(address);
@@ -98,57 +151,146 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
 
     private void Disrupt() => Interlocked.Exchange(ref _disrupt, new CancellationTokenSource()).Cancel();
 
-    private static string Status(int code, string reason, string message) =>
-        $$"""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"{{message}}","reason":"{{reason}}","code":{{code}}}""";
-
     /// <summary>Answers with the current fault (429 and 500 for lists and watches, 410 for watches); false: serve it.</summary>
     private async Task<bool> FailedAsync(HttpContext http, bool watch)
     {
-        var (code, body) = _fault switch
+        var error = _fault switch
         {
-            ApiFault.ServerError => (500, Status(500, "InternalError", "etcdserver: request timed out")),
-            ApiFault.TooManyRequests => (429, Status(429, "TooManyRequests", "Too many requests, please try again later.")),
-            ApiFault.Expired when watch => (410, Status(410, "Expired", "too old resource version")),
-            _ => (0, ""),
+            ApiFault.ServerError => new ApiAnswer(500, "InternalError", "etcdserver: request timed out"),
+            ApiFault.TooManyRequests => new ApiAnswer(429, "TooManyRequests", "Too many requests, please try again later."),
+            ApiFault.Expired when watch => new ApiAnswer(410, "Expired", "too old resource version"),
+            _ => null,
         };
-        if (code == 0) return false;
+        if (error is null) return false;
         Interlocked.Increment(ref _faulted);
-        http.Response.StatusCode = code;
-        http.Response.ContentType = "application/json";
-        if (code == 429) http.Response.Headers.RetryAfter = "2";
-        await http.Response.WriteAsync(body);
+        if (error.Code == 429) http.Response.Headers.RetryAfter = "2";
+        await error.WriteAsync(http);
         return true;
     }
 
-    private void Map(string path, string listKind, string apiVersion, Func<int, string>? item, int? fixedCount = null)
+    private void Map(ServedResource resource)
     {
-        var total = item is null ? 0 : fixedCount ?? count;
-        _app!.MapGet(path, async (HttpContext http) =>
+        _app!.MapGet(resource.Path, async (HttpContext http) =>
         {
-            var watch = http.Request.Query["watch"] == "true" || http.Request.Query["watch"] == "1";
+            var query = http.Request.Query;
+            var watch = query["watch"] == "true" || query["watch"] == "1";
+            var counters = Counters(resource.Plural);
             if (await FailedAsync(http, watch)) return;
-            if (watch)
+            if (ListOptionsError(watch, query) is { } invalid)
             {
-                Interlocked.Increment(ref _watches);
-                await WatchAsync(http, item, total);
+                if (watch) Interlocked.Increment(ref counters.WatchListRefusals);
+                await invalid.WriteAsync(http);
                 return;
             }
-            Interlocked.Increment(ref _lists);
-            var limit = int.TryParse(http.Request.Query["limit"], out var l) && l > 0 ? l : total;
-            var start = int.TryParse(http.Request.Query["continue"], out var c) ? c : 0;
-            var end = Math.Min(total, start + limit);
-            var next = end < total ? end.ToString() : "";
-            var page = new StringBuilder(Math.Max(256, (end - start) * 1600));
-            page.Append($$"""{"kind":"{{listKind}}","apiVersion":"{{apiVersion}}","metadata":{"resourceVersion":"{{Interlocked.Read(ref _resourceVersion)}}","continue":"{{next}}"},"items":[""");
-            for (var i = start; i < end; i++)
+            if (!watch)
             {
-                if (i > start) page.Append(',');
-                page.Append(item!(i));
+                await ListAsync(http, resource, counters);
+                return;
             }
-            page.Append("]}");
-            http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(page.ToString());
+            Interlocked.Increment(ref counters.Watches);
+            if (query["sendInitialEvents"] == "true" && WatchList == WatchListSupport.Streams)
+                await StreamInitialEventsAsync(http, resource, counters);
+            await WatchAsync(http, resource, counters);
         });
+    }
+
+    /// <summary>
+    /// apimachinery's ValidateListOptions for the options a streaming list uses, as the configured version has it; null:
+    /// valid. Before 1.27 resourceVersionMatch was refused on any watch and sendInitialEvents did not exist.
+    /// </summary>
+    private ApiAnswer? ListOptionsError(bool watch, IQueryCollection query)
+    {
+        var match = query["resourceVersionMatch"].ToString();
+        var sendInitial = query.ContainsKey("sendInitialEvents") && WatchList != WatchListSupport.Before127 ? query["sendInitialEvents"].ToString() : null;
+        var causes = new List<(string Field, string Message)>();
+        if (!watch)
+        {
+            if (sendInitial is not null) causes.Add(("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+        }
+        else if (WatchList == WatchListSupport.Before127)
+        {
+            if (match.Length > 0) causes.Add(("resourceVersionMatch", "resourceVersionMatch is forbidden for watch"));
+        }
+        else
+        {
+            if (sendInitial is not null)
+            {
+                if (match != "NotOlderThan")
+                    causes.Add(("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+                if (WatchList == WatchListSupport.GateOff)
+                    causes.Add(("sendInitialEvents", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled"));
+            }
+            if (match.Length > 0 && sendInitial is null)
+                causes.Add(("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+        }
+        return causes.Count == 0 ? null : ApiAnswer.InvalidListOptions(causes);
+    }
+
+    private async Task ListAsync(HttpContext http, ServedResource resource, ResourceCounters counters)
+    {
+        var query = http.Request.Query;
+        var limit = Lists == ListServing.Paged && int.TryParse(query["limit"], out var l) && l > 0 ? l : int.MaxValue;
+        var (version, start) = (CurrentVersion, 0);
+        if (Lists == ListServing.Paged && query["continue"].ToString() is { Length: > 0 } token)
+        {
+            // The token carries the first page's resourceVersion: every page of one list is the same snapshot.
+            var parts = token.Split(':');
+            if (parts.Length != 2 || !long.TryParse(parts[0], out _) || !int.TryParse(parts[1], out start) || start < 0)
+            {
+                await new ApiAnswer(400, "BadRequest", $"continue key is not valid: {token}").WriteAsync(http);
+                return;
+            }
+            version = parts[0];
+        }
+        else
+        {
+            Interlocked.Increment(ref counters.Lists);
+        }
+        var end = (int)Math.Min(resource.Count, (long)start + limit);
+        var meta = end < resource.Count
+            ? $$"""{"resourceVersion":"{{version}}","continue":"{{version}}:{{end}}","remainingItemCount":{{resource.Count - end}}}"""
+            : $$"""{"resourceVersion":"{{version}}"}""";
+
+        http.Response.ContentType = "application/json";
+        var output = http.Response.BodyWriter;
+        Write(output, $$"""{"kind":"{{resource.ListKind}}","apiVersion":"{{resource.ApiVersion}}","metadata":{{meta}},"items":[""");
+        for (var i = start; i < end; i++)
+        {
+            if (i > start) Write(output, ",");
+            Write(output, "{");
+            resource.Render(output, i, resource.InitialVersion(i));
+            if (output.UnflushedBytes >= FlushBytes) await output.FlushAsync(http.RequestAborted);
+        }
+        Write(output, "]}");
+        await output.FlushAsync(http.RequestAborted);
+        Interlocked.Increment(ref counters.Pages);
+        Interlocked.Add(ref counters.Items, end - start);
+    }
+
+    /// <summary>A streaming list's initial part: every object as ADDED, then the BOOKMARK that ends it.</summary>
+    private async Task StreamInitialEventsAsync(HttpContext http, ServedResource resource, ResourceCounters counters)
+    {
+        http.Response.ContentType = "application/json";
+        var version = CurrentVersion;
+        var output = http.Response.BodyWriter;
+        for (var i = 0; i < resource.Count; i++)
+        {
+            WriteEvent(output, "ADDED", resource, i, resource.InitialVersion(i));
+            if (output.UnflushedBytes >= FlushBytes) await output.FlushAsync(http.RequestAborted);
+        }
+        Write(output, BookmarkLine(resource, version, initialEventsEnd: true));
+        await output.FlushAsync(http.RequestAborted);
+        Interlocked.Add(ref counters.Items, resource.Count);
+        Interlocked.Increment(ref counters.WatchLists);
+    }
+
+    /// <summary>A BOOKMARK event: an object of the kind with only its resourceVersion (and the end-of-initial-events
+    /// annotation when it closes a streaming list's initial part).</summary>
+    public static string BookmarkLine(ServedResource resource, string version, bool initialEventsEnd)
+    {
+        var annotations = initialEventsEnd ? $$""","annotations":{"{{InitialEventsEndAnnotation}}":"true"}""" : "";
+        return $$"""{"type":"BOOKMARK","object":{"kind":"{{resource.Kind}}","apiVersion":"{{resource.ApiVersion}}","metadata":{"resourceVersion":"{{version}}","creationTimestamp":null""" +
+               annotations + "}}}\n";
     }
 
     /// <summary>
@@ -156,9 +298,9 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
     /// the client leaves, or a fault or GoAwayAsync disrupts it. Under <see cref="ApiFault.DropWatches"/> the stream is
     /// cut half-way through an event line.
     /// </summary>
-    private async Task WatchAsync(HttpContext http, Func<int, string>? item, int total)
+    private async Task WatchAsync(HttpContext http, ServedResource resource, ResourceCounters counters)
     {
-        http.Response.ContentType = "application/json";
+        if (!http.Response.HasStarted) http.Response.ContentType = "application/json"; // started: after a streaming list's initial events
         await http.Response.Body.FlushAsync();
         var timeout = int.TryParse(http.Request.Query["timeoutSeconds"], out var t) ? t : 300;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _disrupt.Token);
@@ -174,19 +316,19 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
                 http.Abort();
                 return;
             }
-            if (EventInterval <= TimeSpan.Zero || item is null || total == 0)
+            if (EventInterval <= TimeSpan.Zero || resource.Count == 0)
             {
                 await Task.Delay(Timeout.InfiniteTimeSpan, linked.Token);
                 return;
             }
+            var output = http.Response.BodyWriter;
             while (true)
             {
                 await Task.Delay(EventInterval, linked.Token);
-                var rv = Interlocked.Increment(ref _resourceVersion);
-                var obj = ResourceVersion.Replace(item(random.Next(total)), $"\"resourceVersion\":\"{rv}\"", 1);
-                await http.Response.WriteAsync($$"""{"type":"MODIFIED","object":{{obj}}}""" + "\n", linked.Token);
-                await http.Response.Body.FlushAsync(linked.Token);
-                Interlocked.Increment(ref _events);
+                var version = Interlocked.Increment(ref _resourceVersion).ToString();
+                WriteEvent(output, "MODIFIED", resource, random.Next(resource.Count), version);
+                await output.FlushAsync(linked.Token);
+                Interlocked.Increment(ref counters.Events);
             }
         }
         catch (OperationCanceledException)
@@ -195,37 +337,15 @@ public sealed class FakeApiServer(int count, int port = 0) : IAsyncDisposable
         }
     }
 
-    public static string Ns(int i) => $"ns-{i % 100}";
-
-    private static string Claim(int i) => Fill(i, """
-        {"metadata":{"name":"claim-__I__","namespace":"__NS__","uid":"__G1__","resourceVersion":"__RV1__","creationTimestamp":"2026-11-01T10:00:00Z","labels":{"app.kubernetes.io/name":"app-__I__"},"annotations":{"pv.kubernetes.io/bind-completed":"yes","pv.kubernetes.io/bound-by-controller":"yes","volume.beta.kubernetes.io/storage-provisioner":"ebs.csi.aws.com"},"finalizers":["kubernetes.io/pvc-protection"],"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"v1","time":"2026-11-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:accessModes":{},"f:resources":{"f:requests":{".":{},"f:storage":{}}},"f:volumeMode":{}}}}]},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"10Gi"}},"storageClassName":"gp3","volumeMode":"Filesystem","volumeName":"pvc-__G2__"},"status":{"phase":"Bound","accessModes":["ReadWriteOnce"],"capacity":{"storage":"10Gi"}}}
-        """);
-
-    // A DaemonSet as a log or backup agent is written: no replicas, an updateStrategy, the status the controller keeps.
-    private static string DaemonSet(int i) => Fill(i, """
-        {"metadata":{"name":"agent-__I__","namespace":"__NS__","uid":"__G4__","resourceVersion":"__RV2__","generation":1,"creationTimestamp":"2026-11-01T10:00:00Z","labels":{"app":"agent-__I__"},"annotations":{"deprecated.daemonset.template.generation":"1"},"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"apps/v1","time":"2026-11-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:template":{"f:spec":{"f:containers":{}}}}}}]},"spec":{"selector":{"matchLabels":{"app":"agent-__I__"}},"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1,"maxSurge":0}},"template":{"metadata":{"labels":{"app":"agent-__I__"}},"spec":{"containers":[{"name":"agent","image":"registry.example.com/agent:1.__M__","env":[{"name":"SPOOL_DIR","value":"/spool"}],"resources":{"requests":{"cpu":"50m","memory":"64Mi"}},"volumeMounts":[{"name":"spool","mountPath":"/spool"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"volumes":[{"name":"spool","persistentVolumeClaim":{"claimName":"claim-__I__"}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","schedulerName":"default-scheduler","securityContext":{}}}},"status":{"currentNumberScheduled":3,"numberMisscheduled":0,"desiredNumberScheduled":3,"numberReady":3,"observedGeneration":1,"updatedNumberScheduled":3,"numberAvailable":3}}
-        """);
-
-    private static string Deployment(int i) => Fill(i, """
-        {"metadata":{"name":"app-__I__","namespace":"__NS__","uid":"__G3__","resourceVersion":"__RV2__","generation":1,"creationTimestamp":"2026-11-01T10:00:00Z","labels":{"app":"app-__I__"},"annotations":{"deployment.kubernetes.io/revision":"1"},"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"apps/v1","time":"2026-11-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{}}}}}}]},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"app-__I__"}},"strategy":{"type":"Recreate"},"template":{"metadata":{"labels":{"app":"app-__I__"}},"spec":{"containers":[{"name":"app","image":"registry.example.com/app:1.__M__","ports":[{"containerPort":8080,"protocol":"TCP"}],"env":[{"name":"STORAGE_DIR","value":"/data"}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"}},"volumeMounts":[{"name":"data","mountPath":"/data"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"claim-__I__"}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","schedulerName":"default-scheduler","securityContext":{}}}},"status":{"observedGeneration":1,"replicas":1,"readyReplicas":1,"availableReplicas":1,"updatedReplicas":1}}
-        """);
-
-    private static string StorageClass(int i) => i switch
+    /// <summary>One watch event line; the object carries kind and apiVersion, as in every watch event.</summary>
+    private static void WriteEvent(PipeWriter output, string type, ServedResource resource, int index, string version)
     {
-        0 => """{"metadata":{"name":"gp3","annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},"provisioner":"ebs.csi.aws.com","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"}""",
-        1 => """{"metadata":{"name":"gp2"},"provisioner":"kubernetes.io/aws-ebs","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"}""",
-        _ => """{"metadata":{"name":"efs-sc"},"provisioner":"efs.csi.aws.com","reclaimPolicy":"Delete","volumeBindingMode":"Immediate","parameters":{"provisioningMode":"efs-ap","fileSystemId":"fs-0123456789abcdef0","directoryPerms":"700"}}""",
-    };
+        Write(output, $$"""{"type":"{{type}}","object":{"kind":"{{resource.Kind}}","apiVersion":"{{resource.ApiVersion}}",""");
+        resource.Render(output, index, version);
+        Write(output, "}\n");
+    }
 
-    private static string Namespace(int i) => Fill(i,
-        """{"metadata":{"name":"__NS__","uid":"__G4__","resourceVersion":"__RV3__","labels":{"kubernetes.io/metadata.name":"__NS__"}},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}""");
-
-    private static string Guid(int i, int salt) => $"{salt:x8}-0000-4000-8000-{i:x12}";
-
-    private static string Fill(int i, string template) => template
-        .Replace("__I__", i.ToString()).Replace("__NS__", Ns(i)).Replace("__M__", (i % 10).ToString())
-        .Replace("__G1__", Guid(i, 1)).Replace("__G2__", Guid(i, 2)).Replace("__G3__", Guid(i, 3)).Replace("__G4__", Guid(i, 4))
-        .Replace("__RV1__", (500 + i).ToString()).Replace("__RV2__", (600 + i).ToString()).Replace("__RV3__", (i + 1).ToString());
+    private static void Write(IBufferWriter<byte> output, string text) => output.Write(Encoding.UTF8.GetBytes(text));
 
     public async ValueTask DisposeAsync()
     {

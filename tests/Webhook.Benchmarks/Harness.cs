@@ -70,20 +70,29 @@ public static class Harness
         return kubeconfig;
     }
 
-    /// <summary>Starts the published webhook against <paramref name="api"/> and waits until /readyz passes.</summary>
+    /// <summary>Starts the webhook <paramref name="build"/> against <paramref name="api"/> and waits until /readyz passes.</summary>
     /// <param name="environment">Extra settings as environment variables (Cluster__StaleAfterSeconds=5 …).</param>
-    public static async Task<(Process Process, int Port, double SyncSeconds)> StartWebhookAsync(string publish, string work,
-        string cert, string key, Uri api, string name, IReadOnlyDictionary<string, string>? environment = null)
+    /// <returns>SyncSeconds: from the process start until /readyz first answered 200 (polled every 100 ms).</returns>
+    public static async Task<(Process Process, int Port, double SyncSeconds)> StartWebhookAsync(WebhookBuild build, string work,
+        string cert, string key, Uri api, string name, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? readyWithin = null)
     {
         var kubeconfig = WriteKubeconfig(work, api);
         var port = FreePort();
         var started = Stopwatch.StartNew();
         var env = string.Concat((environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value} "));
         var process = StartProcess(
-            $"exec env {env}dotnet {Path.Combine(publish, "webhook.dll")} --port {port} --metrics-port -1 " +
+            $"exec env {env}{build.Command} --port {port} --metrics-port -1 " +
             $"--tls-cert-file {cert} --tls-private-key-file {key} --kubeconfig {kubeconfig}",
             Path.Combine(work, name + ".log"));
-        await WaitAsync($"https://127.0.0.1:{port}/readyz", TimeSpan.FromMinutes(5), post: false);
+        try
+        {
+            await WaitAsync($"https://127.0.0.1:{port}/readyz", readyWithin ?? TimeSpan.FromMinutes(5), post: false, process);
+        }
+        catch
+        {
+            Stop(process);
+            throw;
+        }
         return (process, port, started.Elapsed.TotalSeconds);
     }
 
@@ -114,12 +123,15 @@ public static class Harness
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
     }) { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static async Task WaitAsync(string url, TimeSpan timeout, bool post)
+    /// <param name="server">The server's process: if it exits, waiting stops at once (its log says why).</param>
+    public static async Task WaitAsync(string url, TimeSpan timeout, bool post, Process? server = null)
     {
         using var client = Client();
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
+            if (server is { HasExited: true })
+                throw new InvalidOperationException($"the server exited with code {server.ExitCode} before {url} answered");
             try
             {
                 var response = post
@@ -138,6 +150,25 @@ public static class Harness
 
     public static Process StartProcess(string command, string log) =>
         Process.Start(new ProcessStartInfo("bash", ["-c", $"{command} > {log} 2>&1"]))!;
+
+    /// <summary>
+    /// A log over <paramref name="maxBytes"/> (the decision log of minutes of load: a line per review) is cut to its
+    /// first and last lines, which say how the server started, synced and stopped.
+    /// </summary>
+    public static void TrimLog(string path, long maxBytes = 64L * 1024 * 1024, int keep = 2000)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length <= maxBytes) return;
+        var head = File.ReadLines(path).Take(keep).ToList();
+        var tail = new Queue<string>(keep);
+        var total = 0L;
+        foreach (var line in File.ReadLines(path))
+        {
+            total++;
+            if (tail.Count == keep) tail.Dequeue();
+            tail.Enqueue(line);
+        }
+        File.WriteAllLines(path, [.. head, $"… {total - head.Count - tail.Count:N0} lines cut by the benchmark …", .. tail]);
+    }
 
     public static void Stop(Process process)
     {

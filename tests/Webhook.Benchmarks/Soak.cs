@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
+using RwxGuard.Benchmarks.Shape;
 using static RwxGuard.Benchmarks.Harness;
 
 namespace RwxGuard.Benchmarks;
@@ -15,13 +15,6 @@ namespace RwxGuard.Benchmarks;
 /// </summary>
 public static class Soak
 {
-    private sealed record Kind(string Name, string Path, int Weight, byte[][] Bodies, string[] Uids, bool Malformed = false);
-
-    private sealed class Tally
-    {
-        public long Requests, Errors, Allowed, Denied, Patched, Unavailable, ExpectedBadRequests;
-    }
-
     private sealed record FaultWindow(string Name, TimeSpan Start, TimeSpan End);
 
     private sealed record Flip(TimeSpan At, int Status, string During);
@@ -36,10 +29,10 @@ public static class Soak
 
         var work = Directory.CreateTempSubdirectory("rwx-guard-soak-").FullName;
         Console.WriteLine($"# work dir {work}");
-        var publish = Publish(work);
+        var build = WebhookBuild.Resolve(args, work);
         var (cert, key) = WriteCertificate(work);
 
-        await using var api = new FakeApiServer(count, FreePort()) { EventInterval = TimeSpan.FromSeconds(1) };
+        await using var api = new FakeApiServer(ClusterShape.DeploymentsAndClaims(count), FreePort()) { EventInterval = TimeSpan.FromSeconds(1) };
         await api.StartAsync();
         // Short staleness and backoff caps so that ten-second faults show in readiness; everything else is the default.
         var settings = new Dictionary<string, string>
@@ -47,18 +40,14 @@ public static class Soak
             ["Cluster__StaleAfterSeconds"] = "5",
             ["Cluster__BackoffMaxSeconds"] = "2",
         };
-        var (webhook, port, syncSeconds) = await StartWebhookAsync(publish, work, cert, key, api.Address, "webhook-soak", settings);
+        var (webhook, port, syncSeconds) = await StartWebhookAsync(build, work, cert, key, api.Address, "webhook-soak", settings);
         var failures = new ConcurrentQueue<string>();
         try
         {
             var rssStart = RssMb(webhook.Id, "VmRSS");
             Console.WriteLine($"# synced {count:N0} claims + {count:N0} Deployments in {syncSeconds:0.00} s; RSS {rssStart} MB; " +
                               $"{workers} workers for {minutes:0.#} min");
-            var kinds = Kinds(count);
-            var tallies = kinds.ToDictionary(k => k.Name, _ => new Tally());
-            var latencies = new List<double>[workers];
-
-            using var client = Client(workers);
+            var kinds = Kinds(api.Shape);
             var baseUri = new Uri($"https://127.0.0.1:{port}");
             using var stop = new CancellationTokenSource();
             var clock = Stopwatch.StartNew();
@@ -104,54 +93,14 @@ public static class Soak
             });
 
             // The load: each worker draws request kinds by weight, forever, until stopped.
-            var totalWeight = kinds.Sum(k => k.Weight);
-            var load = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+            var mixed = new MixedLoad(baseUri, kinds, workers)
             {
-                var random = new Random(w);
-                var mine = latencies[w] = new List<double>(100_000);
-                while (!stop.IsCancellationRequested)
+                OnFailure = (_, what) =>
                 {
-                    var pick = random.Next(totalWeight);
-                    var kind = kinds.First(k => (pick -= k.Weight) < 0);
-                    var variant = random.Next(kind.Bodies.Length);
-                    var (body, uid) = (kind.Bodies[variant], kind.Uids[variant]);
-                    var tally = tallies[kind.Name];
-                    var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var response = await client.PostAsync(new Uri(baseUri, kind.Path), content, CancellationToken.None);
-                        var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
-                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        Interlocked.Increment(ref tally.Requests);
-                        var status = (int)response.StatusCode;
-                        if (kind.Malformed)
-                        {
-                            if (status == 400 && text.Contains("\"allowed\":false", StringComparison.Ordinal))
-                                Interlocked.Increment(ref tally.ExpectedBadRequests);
-                            else
-                                Fail(tally, $"{kind.Name}: HTTP {status} {Cut(text)}");
-                            continue;
-                        }
-                        if (status != 200) Fail(tally, $"{kind.Name}: HTTP {status} {Cut(text)}");
-                        else if (!text.Contains($"\"uid\":\"{uid}\"", StringComparison.Ordinal)) Fail(tally, $"{kind.Name}: answer for another uid: {Cut(text)}");
-                        else Classify(tally, text);
-                    }
-                    catch (Exception e)
-                    {
-                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        Interlocked.Increment(ref tally.Requests);
-                        Fail(tally, $"{kind.Name}: {e.GetType().Name}: {e.Message} {e.InnerException?.Message}");
-                    }
-                }
-            })).ToArray();
-
-            void Fail(Tally tally, string what)
-            {
-                Interlocked.Increment(ref tally.Errors);
-                if (failures.Count < 50) failures.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s ({Volatile.Read(ref currentFault)}): {what}");
-            }
+                    if (failures.Count < 50) failures.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s ({Volatile.Read(ref currentFault)}): {what}");
+                },
+            };
+            var load = mixed.RunAsync(stop.Token);
 
             // The faults: 12 s of normal service, then 10 s of one fault, in turn, while time remains.
             string[] sequence = ["drop-watches", "410-expired", "429-retry-after", "500", "gone-10s"];
@@ -188,19 +137,19 @@ public static class Soak
             if (remaining > TimeSpan.Zero) await Task.Delay(remaining);
 
             await stop.CancelAsync();
-            await Task.WhenAll(load);
+            await load;
             await monitor;
             var elapsed = clock.Elapsed;
             var rssEnd = RssMb(webhook.Id, "VmRSS");
             var rssPeak = RssMb(webhook.Id, "VmHWM");
             var finalReady = await ReadyAsync(baseUri);
 
-            var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
-            var requests = tallies.Values.Sum(t => t.Requests);
-            var errors = tallies.Values.Sum(t => t.Errors);
-            var badRequests = tallies.Values.Sum(t => t.ExpectedBadRequests);
+            var all = mixed.SortedLatencies();
+            var requests = mixed.Requests;
+            var errors = mixed.Errors;
+            var badRequests = mixed.Tallies.Values.Sum(t => t.ExpectedBadRequests);
             var report = Report(minutes, workers, count, syncSeconds, elapsed, requests, errors, badRequests, all, rssStart, rssEnd, rssPeak,
-                rssSamples, flips, faults, kinds, tallies, api, finalReady, failures);
+                rssSamples, flips, faults, kinds, mixed.Tallies, api, finalReady, failures);
             Console.WriteLine();
             Console.WriteLine(report);
             if (output is not null) await File.WriteAllTextAsync(output, report);
@@ -210,16 +159,6 @@ public static class Soak
         {
             Stop(webhook);
         }
-    }
-
-    private static string Cut(string text) => text.Length > 200 ? text[..200] + "…" : text;
-
-    private static void Classify(Tally tally, string text)
-    {
-        if (text.Contains("\"patchType\"", StringComparison.Ordinal)) Interlocked.Increment(ref tally.Patched);
-        else if (text.Contains("\"allowed\":false", StringComparison.Ordinal)) Interlocked.Increment(ref tally.Denied);
-        else Interlocked.Increment(ref tally.Allowed);
-        if (text.Contains("cluster view unavailable", StringComparison.Ordinal)) Interlocked.Increment(ref tally.Unavailable);
     }
 
     private static async Task<bool> ReadyAsync(Uri baseUri)
@@ -240,20 +179,13 @@ public static class Soak
     }
 
     /// <summary>Every request kind, 64 variants each (distinct objects and uids), plus malformed bodies now and then.</summary>
-    private static List<Kind> Kinds(int count)
+    private static List<LoadKind> Kinds(ClusterShape shape)
     {
         const int variants = 64;
-        Kind Make(string name, string path, int weight, Func<int, byte[]> build, bool malformed = false)
-        {
-            var uids = Enumerable.Range(0, variants).Select(_ => Guid.NewGuid().ToString()).ToArray();
-            var bodies = Enumerable.Range(0, variants).Select(v =>
-            {
-                var i = (v * 7919) % count; // objects spread over the cache
-                return malformed ? build(i) : Requests.WithUid(build(i), uids[v]);
-            }).ToArray();
-            return new Kind(name, path, weight, bodies, uids, malformed);
-        }
-        var ns = FakeApiServer.Ns;
+        var count = shape.Deployments;
+        LoadKind Make(string name, string path, int weight, Func<int, byte[]> build, bool malformed = false) =>
+            LoadKind.Of(name, path, weight, variants, v => build((v * 7919) % count), malformed); // objects spread over the cache
+        var ns = shape.NamespaceOf;
         return
         [
             // app-new-i mounts claim-i (RWO, bound) with 2 replicas: denied while the view is synced.
@@ -280,10 +212,10 @@ public static class Soak
 
     private static string Report(double minutes, int workers, int count, double syncSeconds, TimeSpan elapsed, long requests,
         long errors, long badRequests, double[] latencies, long rssStart, long rssEnd, long rssPeak,
-        List<(TimeSpan At, long Mb)> rssSamples, List<Flip> flips, List<FaultWindow> faults, List<Kind> kinds,
-        Dictionary<string, Tally> tallies, FakeApiServer api, bool finalReady, ConcurrentQueue<string> failures)
+        List<(TimeSpan At, long Mb)> rssSamples, List<Flip> flips, List<FaultWindow> faults, List<LoadKind> kinds,
+        IReadOnlyDictionary<string, LoadTally> tallies, FakeApiServer api, bool finalReady, ConcurrentQueue<string> failures)
     {
-        double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
+        double P(double q) => MixedLoad.Percentile(latencies, q);
         var inv = CultureInfo.InvariantCulture;
         var r = new StringBuilder();
         r.AppendLine(string.Create(inv, $"Soak: {minutes:0.#} min requested, {elapsed.TotalSeconds:0} s run; {workers} HTTPS workers (keep-alive) in one process; " +
@@ -315,7 +247,7 @@ public static class Soak
                 : string.Join(", ", during.Select(x => string.Create(inv, $"{(x.Status == 200 ? "ready" : $"not ready ({x.Status})")} at {x.At.TotalSeconds:0.0} s")));
             r.AppendLine(string.Create(inv, $"- {f.Start.TotalSeconds:0}–{f.End.TotalSeconds:0} s {f.Name}: readiness {seen}"));
         }
-        r.AppendLine(string.Create(inv, $"- the fake API server answered {api.Lists:N0} lists and {api.Watches:N0} watches, " +
+        r.AppendLine(string.Create(inv, $"- the fake API server answered {api.ListRequests:N0} lists and {api.Watches:N0} watches, " +
                                          $"{api.FaultedAnswers:N0} of them with an injected error, and streamed {api.Events:N0} events"));
         r.AppendLine($"- ready at the end: {(finalReady ? "yes" : "NO")}");
         r.AppendLine(string.Create(inv, $"- RSS samples (MB, every 5 s): {string.Join(" ", rssSamples.Select(s => s.Mb))}"));
