@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using RwxGuard.Cluster;
+using RwxGuard.Evaluation;
+using RwxGuard.Policies;
+using RwxGuard.Reporting;
 using RwxGuard.Tests.Audit;
 using RwxGuard.Tests.Infrastructure;
 using RwxGuard.Tests.Mutation;
@@ -15,7 +19,9 @@ namespace RwxGuard.Tests.Integration;
 /// <item>the real server over HTTPS with <c>--cluster-manifests</c> on that directory: every claim as a CREATE through
 /// <c>/mutate</c>, after the API server's DefaultStorageClass plugin (emulated here: it runs before webhooks);</item>
 /// <item>the real server with <c>--cluster-manifests</c> on the install as the cluster would then hold it (each claim as
-/// <c>/mutate</c> patched it): every workload as a CREATE through <c>/validate</c>.</item>
+/// <c>/mutate</c> patched it): every workload as a CREATE through <c>/validate</c>;</item>
+/// <item>the reporter's PolicyReports over that same cluster state (its evaluation and report builder): every result about
+/// a workload is the audit's, field for field.</item>
 /// </list>
 /// Per object: the same rules, the same enforcement mode, the full text of every violation (the denial) and the
 /// one-line text of every warning; for claims, the same change (the rwx-guard.io/mutated record). The claim CREATE check
@@ -23,26 +29,52 @@ namespace RwxGuard.Tests.Integration;
 /// </summary>
 public sealed class RealInstallAgreementTests
 {
-    public static TheoryData<string, string, string?, string?, string?> Installs => new()
+    /// <summary>The official :pg chart's DATABASE_URL (a secretKeyRef) as an empty literal.</summary>
+    private const string PgDatabaseUrlFromSecret = """
+                      valueFrom:
+                        secretKeyRef:
+                          key: url
+                          name: anythingllm-database
+        """;
+
+    private const string InitContainerCase = "Ka0s with the server on :pg and the SQLite image in its init container, scaled to 2 on NFS";
+    private const string EmptyDatabaseUrlCase = "official chart, pg image, DATABASE_URL empty, on EKS";
+
+    /// <summary>What the edited installs are about, in the audit's own words: each case proves its premise.</summary>
+    private static readonly Dictionary<string, string> Says = new()
     {
-        // case, install (under Fixtures), StorageClass list (Fixtures/storageclasses), text to replace, replacement
-        { "n8n hosting: main and two workers on one RWO claim", "installs/n8n-hosting", null, null, null },
-        { "n8n hosting with one worker: shared, not replicated", "installs/n8n-hosting", null, "replicas: 2", "replicas: 1" },
-        { "OpenShift example (anythingllm-storage) on EKS", "installs/openshift-readme", "eks.json", null, null },
-        { "OpenShift example scaled to 2, no RWX class", "installs/openshift-readme", "no-rwx.json", "replicas: 1", "replicas: 2" },
-        { "Ka0s (anythingllm-pvc, VECTOR_DB=pgvector) scaled to 2 on NFS", "installs/ka0s-anythingllm", "onprem.json", "replicas: 1", "replicas: 2" },
-        { "official chart, pg image, on EKS", "installs/official-chart-pg", "eks.json", null, null },
-        { "official chart (label anythingllm), on EKS", "anythingllm/official-helm-chart-rendered.yaml", "eks.json", null, null },
-        { "community chart (label anything-llm), no class", "anythingllm/community-chart-rendered.yaml", null, null, null },
-        { "official raw manifest (anything-llm-volume-claim), on AKS", "anythingllm/official-raw-manifest.yaml", "aks.json", null, null },
+        [InitContainerCase] = "image :pg without DATABASE_URL", // the server's store, not the init container's SQLite
+        [EmptyDatabaseUrlCase] = "image :pg needs a postgresql:// DATABASE_URL, not (no scheme)",
+    };
+
+    public static TheoryData<string, string, string?, string[]> Installs => new()
+    {
+        // case, install (under Fixtures), StorageClass list (Fixtures/storageclasses), edits (text, replacement, ...)
+        { "n8n hosting: main and two workers on one RWO claim", "installs/n8n-hosting", null, [] },
+        { "n8n hosting with one worker: shared, not replicated", "installs/n8n-hosting", null, ["replicas: 2", "replicas: 1"] },
+        { "OpenShift example (anythingllm-storage) on EKS", "installs/openshift-readme", "eks.json", [] },
+        { "OpenShift example scaled to 2, no RWX class", "installs/openshift-readme", "no-rwx.json", ["replicas: 1", "replicas: 2"] },
+        { "Ka0s (anythingllm-pvc, VECTOR_DB=pgvector) scaled to 2 on NFS", "installs/ka0s-anythingllm", "onprem.json", ["replicas: 1", "replicas: 2"] },
+        // The server runs :pg (no SQLite), its init container the main image (SQLite): only the server's store counts, as
+        // an init container has exited before the server starts.
+        { InitContainerCase, "installs/ka0s-anythingllm",
+            "onprem.json", ["replicas: 1", "replicas: 2", "image: mintplexlabs/anythingllm:latest", "image: mintplexlabs/anythingllm:pg",
+                            "image: busybox:1.36", "image: mintplexlabs/anythingllm:latest"] },
+        { "official chart, pg image, on EKS", "installs/official-chart-pg", "eks.json", [] },
+        // An empty literal is "not a postgresql:// URL", not "set from somewhere rwx-guard cannot see".
+        { EmptyDatabaseUrlCase, "installs/official-chart-pg", "eks.json",
+            [PgDatabaseUrlFromSecret, "              value: \"\""] },
+        { "official chart (label anythingllm), on EKS", "anythingllm/official-helm-chart-rendered.yaml", "eks.json", [] },
+        { "community chart (label anything-llm), no class", "anythingllm/community-chart-rendered.yaml", null, [] },
+        { "official raw manifest (anything-llm-volume-claim), on AKS", "anythingllm/official-raw-manifest.yaml", "aks.json", [] },
     };
 
     [Theory]
     [MemberData(nameof(Installs))]
-    public async Task Validate_mutate_and_audit_give_the_same_answer(string @case, string install, string? classes, string? from, string? to)
+    public async Task Validate_mutate_reporter_and_audit_give_the_same_answer(string @case, string install, string? classes, string[] edits)
     {
         using var input = new Deploy.TempDir("install");
-        var files = Copy(Path.Combine(Fixtures.Dir, install), input.FullName, from, to);
+        var files = Copy(Path.Combine(Fixtures.Dir, install), input.FullName, edits);
         if (classes is not null) File.Copy(Cli.StorageClasses(classes), Path.Combine(input.FullName, classes));
         var all = files.SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f))).ToList();
         var objects = all.OfType<IKubernetesObject<V1ObjectMeta>>().ToList();
@@ -55,6 +87,9 @@ public sealed class RealInstallAgreementTests
         // 1. webhook audit
         var audit = await Cli.RunAsync("-f", input.FullName, "-o", "json");
         Assert.True(audit.ExitCode is 0 or 1, audit.ToString());
+        if (Says.TryGetValue(@case, out var premise))
+            Assert.Contains(objects.OfType<V1Deployment>().SelectMany(d => audit.For("Deployment", d.Metadata.Name)),
+                r => ((string?)r["summary"])?.Contains(premise, StringComparison.Ordinal) == true);
 
         // 2. /mutate, the install as the view
         var admitted = new List<IKubernetesObject<V1ObjectMeta>>();
@@ -94,7 +129,25 @@ public sealed class RealInstallAgreementTests
                 compared++;
             }
         }
-        Assert.True(compared >= 2, $"{@case}: only {compared} objects compared");
+
+        // 4. the reporter, over the same cluster state
+        var reported = PolicyReportBuilder.Build(
+                PolicyAudit.Evaluate(ManifestViewLoader.Load(stateFile), new PolicyOptions(), new MutationOptions()),
+                DateTimeOffset.UtcNow, ReportApi.PolicyReport)
+            .SelectMany(r => r.Results).ToList();
+        foreach (var workload in objects.Where(o => o is V1Deployment or V1StatefulSet or V1ReplicaSet or V1DaemonSet))
+        {
+            var fromReports = reported.Where(r => r.Resources.Single() is { } o && o.Kind == workload.Kind && o.Name == workload.Metadata.Name)
+                .Select(r => (r.Rule, r.Result, r.Message, Mode: r.Properties?.GetValueOrDefault("mode")))
+                .Order().ToList();
+            var fromAudit = audit.For(workload.Kind, workload.Metadata.Name)
+                .Select(r => ((string?)r["rule"], (string)r["result"]!, (string?)r["message"], Mode: (string?)r["properties"]?["mode"]))
+                .Order().ToList();
+            Assert.True(fromAudit.Count > 0, $"{@case}: the audit says nothing about {workload.Kind} {workload.Metadata.Name}");
+            Assert.Equal(fromAudit, fromReports);
+            compared++;
+        }
+        Assert.True(compared >= 3, $"{@case}: only {compared} objects compared");
     }
 
     private static Task<RunningWebhook> StartAsync(string manifests) =>
@@ -141,25 +194,20 @@ public sealed class RealInstallAgreementTests
         }
     }
 
-    /// <summary>The install's files into <paramref name="to"/>, with one text replaced (a scale-out), in file order.</summary>
-    private static List<string> Copy(string from, string to, string? text, string? replacement)
+    /// <summary>The install's files into <paramref name="to"/>, in file order, with each edit (text, replacement) made once.</summary>
+    private static List<string> Copy(string from, string to, string[] edits)
     {
         var sources = File.Exists(from) ? [from] : Directory.GetFiles(from, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
-        var copies = new List<string>();
-        var replaced = false;
-        foreach (var source in sources)
+        var contents = sources.Select(File.ReadAllText).ToArray();
+        for (var e = 0; e < edits.Length; e += 2)
         {
-            var copy = Path.Combine(to, Path.GetFileName(source));
-            var content = File.ReadAllText(source);
-            if (text is not null && content.Contains(text, StringComparison.Ordinal))
-            {
-                content = content.Replace(text, replacement, StringComparison.Ordinal);
-                replaced = true;
-            }
-            File.WriteAllText(copy, content);
-            copies.Add(copy);
+            var file = Array.FindIndex(contents, c => c.Contains(edits[e], StringComparison.Ordinal));
+            Assert.True(file >= 0, $"'{edits[e]}' is in none of {from}"); // the edit really happens
+            var at = contents[file].IndexOf(edits[e], StringComparison.Ordinal);
+            contents[file] = string.Concat(contents[file].AsSpan(0, at), edits[e + 1], contents[file].AsSpan(at + edits[e].Length));
         }
-        Assert.True(text is null || replaced, $"'{text}' is in none of {from}"); // the scale-out really happens
+        var copies = sources.Select(s => Path.Combine(to, Path.GetFileName(s))).ToList();
+        for (var i = 0; i < copies.Count; i++) File.WriteAllText(copies[i], contents[i]);
         return copies;
     }
 }
