@@ -78,9 +78,10 @@ internal static class RecordMapping
 
         return new PodTemplateInfo
         {
-            ClaimNames = claims,
+            // Arrays of the exact size, and one shared empty one: the view holds a template per workload.
+            ClaimNames = claims.Count == 0 ? [] : claims.ToArray(),
             Labels = Only(labels, PodTemplateInfo.LabelsRead),
-            Containers = kept,
+            Containers = kept.Count == 0 ? [] : kept.ToArray(),
             Truncated = truncated,
         };
     }
@@ -118,9 +119,14 @@ internal static class RecordMapping
     public static OwnerInfo? ControllerOwner(IEnumerable<OwnerFields>? owners)
     {
         foreach (var owner in owners ?? [])
-            if (owner.Controller) return new OwnerInfo(owner.ApiVersion ?? "", owner.Kind ?? "", owner.Name ?? "", owner.Uid);
+            if (owner.Controller)
+                return new OwnerInfo(Known(owner.ApiVersion ?? "", "apps/v1"), Known(owner.Kind ?? "", "Deployment"), owner.Name ?? "", owner.Uid);
         return null;
     }
+
+    /// <summary>The literal when the decoded text equals it: every owned ReplicaSet names the same owner apiVersion and
+    /// kind, and the view keeps one instance instead of one per object (tens of thousands of ReplicaSets).</summary>
+    private static string Known(string value, string literal) => value == literal ? literal : value;
 
     /// <summary>A Scale without spec.replicas means zero: that is how scale-to-zero arrives (<c>"spec": {}</c>).</summary>
     public static ScaleInfo Scale(WorkloadKind target, MetaFields meta, string? requestNamespace, string? requestName, int? replicas) =>
@@ -186,6 +192,20 @@ internal static class RecordMapping
     /// </summary>
     private static string Share(string value, Retention retention) => retention.Intern ? string.Intern(value) : value;
 
+    private const int MaxSharedKeys = 4096;
+    // Seeded with the recommended labels (and the usual Helm ones), so they are shared even once the pool is full.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> SharedKeys = new(
+        new[]
+        {
+            "app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+            "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by", "helm.sh/chart",
+        }.Select(k => KeyValuePair.Create(k, k)), StringComparer.Ordinal);
+
+    private static string SharedKey(string key) =>
+        SharedKeys.TryGetValue(key, out var shared) ? shared
+        : SharedKeys.Count < MaxSharedKeys ? SharedKeys.GetOrAdd(key, key)
+        : key;
+
     private static IReadOnlyDictionary<string, string> Only(IEnumerable<KeyValuePair<string, string>>? source, IReadOnlySet<string> keys)
     {
         Dictionary<string, string>? kept = null;
@@ -195,6 +215,11 @@ internal static class RecordMapping
         return kept ?? Empty.Labels;
     }
 
+    /// <summary>
+    /// Kept in the view (<see cref="Retention.Intern"/>): label keys are shared (a cluster uses a handful, on every
+    /// object) and the table is trimmed to its count (grown one by one, a dictionary of 8 labels has room for 17).
+    /// Keys are anyone's text, so they are pooled up to <see cref="MaxSharedKeys"/>, never interned for good.
+    /// </summary>
     private static IReadOnlyDictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>>? source, Retention retention)
     {
         Dictionary<string, string>? copy = null;
@@ -202,8 +227,10 @@ internal static class RecordMapping
         {
             copy ??= new Dictionary<string, string>(StringComparer.Ordinal);
             if (copy.Count == retention.MaxItems) break;
-            copy[key] = value;
+            copy[retention.Intern ? SharedKey(key) : key] = value;
         }
-        return copy ?? Empty.Labels;
+        if (copy is null) return Empty.Labels;
+        if (retention.Intern) copy.TrimExcess();
+        return copy;
     }
 }
