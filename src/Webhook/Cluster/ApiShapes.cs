@@ -7,10 +7,44 @@ namespace RwxGuard.Cluster;
 // source-generated JSON straight into the minimal object shapes, one page or one event at a time.
 
 /// <summary>One page of a list.</summary>
-public sealed class ShapeList<T>
+public sealed class ShapeList<T> where T : class
 {
     public ListMeta? Metadata { get; set; }
-    public List<T?>? Items { get; set; }
+    public ItemStream<T>? Items { get; set; }
+}
+
+/// <summary>
+/// A list's items, handed one by one to the consumer set in <see cref="Consumer"/> as the serializer completes each
+/// (it reads collections element by element, resumably, from the response stream), and not kept: a list answered in
+/// one page, as an API server serving from its watch cache does, is never held whole. The consumer is an
+/// <see cref="AsyncLocal{T}"/> because the serializer creates the collection itself, within the caller's flow.
+/// </summary>
+public sealed class ItemStream<T> : ICollection<T?> where T : class
+{
+    internal static readonly AsyncLocal<Action<T>?> Consumer = new();
+
+    private readonly Action<T> _consumer = Consumer.Value
+        ?? throw new InvalidOperationException($"a list of {typeof(T).Name} is decoded only with a consumer for its items");
+
+    /// <summary>Items handed on (nulls are skipped).</summary>
+    public int Count { get; private set; }
+
+    public bool IsReadOnly => false;
+
+    public void Add(T? item)
+    {
+        if (item is null) return;
+        _consumer(item);
+        Count++;
+    }
+
+    // Nothing is kept, so there is nothing to read back.
+    public void Clear() => throw new NotSupportedException();
+    public bool Contains(T? item) => throw new NotSupportedException();
+    public void CopyTo(T?[] array, int arrayIndex) => throw new NotSupportedException();
+    public bool Remove(T? item) => throw new NotSupportedException();
+    public IEnumerator<T?> GetEnumerator() => Enumerable.Empty<T?>().GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 public sealed class ListMeta

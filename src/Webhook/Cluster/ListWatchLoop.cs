@@ -172,9 +172,7 @@ internal sealed class ListWatchLoop<T>(
         {
             using var timeout = new CancellationTokenSource(timings.ListRequestTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
-            var page = await client.ListAsync(options.ListPageSize, continueToken, linked.Token).ConfigureAwait(false);
-            foreach (var item in page.Items)
-                if (item is not null) replacement.Add(item);
+            var page = await client.ListAsync(options.ListPageSize, continueToken, replacement.Add, linked.Token).ConfigureAwait(false);
             resourceVersion = page.ResourceVersion ?? resourceVersion;
             continueToken = page.Continue;
         }

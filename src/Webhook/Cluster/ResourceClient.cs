@@ -8,7 +8,8 @@ using RwxGuard.Mapping;
 
 namespace RwxGuard.Cluster;
 
-internal sealed record ListPage<T>(IReadOnlyList<T> Items, string? ResourceVersion, string? Continue);
+/// <param name="Count">Objects handed to the consumer from this page.</param>
+internal sealed record ListPage(int Count, string? ResourceVersion, string? Continue);
 
 internal enum EventType { Added, Modified, Deleted, Bookmark }
 
@@ -25,18 +26,29 @@ internal sealed class ResourceClient<T>(ApiTransport api, string resource, strin
     /// <summary>The API resource, plural, as in RBAC rules: "persistentvolumeclaims".</summary>
     public string Resource { get; } = resource;
 
-    /// <summary>One page; the page's objects, and nothing else of them, are in memory until the caller drops it.</summary>
-    public async Task<ListPage<T>> ListAsync(int limit, string? continueToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page, each object handed to <paramref name="consumer"/> as it is decoded: one object at a time is in memory,
+    /// however large the page the server answers with.
+    /// </summary>
+    public async Task<ListPage> ListAsync(int limit, string? continueToken, Action<T> consumer, CancellationToken cancellationToken)
     {
         var query = $"{path}?limit={limit}" + (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
         using var response = await api.GetAsync(query, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var page = await JsonSerializer.DeserializeAsync(stream, listType, cancellationToken).ConfigureAwait(false)
-                       ?? throw new JsonException($"the {Resource} list was JSON null");
-            return new ListPage<T>(page.Items?.OfType<T>().ToList() ?? [], page.Metadata?.ResourceVersion,
-                string.IsNullOrEmpty(page.Metadata?.Continue) ? null : page.Metadata.Continue);
+            ItemStream<T>.Consumer.Value = consumer;
+            try
+            {
+                var page = await JsonSerializer.DeserializeAsync(stream, listType, cancellationToken).ConfigureAwait(false)
+                           ?? throw new JsonException($"the {Resource} list was JSON null");
+                return new ListPage(page.Items?.Count ?? 0, page.Metadata?.ResourceVersion,
+                    string.IsNullOrEmpty(page.Metadata?.Continue) ? null : page.Metadata.Continue);
+            }
+            finally
+            {
+                ItemStream<T>.Consumer.Value = null;
+            }
         }
     }
 
