@@ -33,4 +33,18 @@ public sealed record AuditSubjects
         ArgumentNullException.ThrowIfNull(view);
         return new AuditSubjects { Workloads = view.ListWorkloads(), ExistingClaims = view.ListClaims() };
     }
+
+    /// <summary>
+    /// <see cref="Existing"/> one namespace at a time, namespaces in order: every rule looks within a namespace (claims
+    /// and the workloads mounting them share it), so the results are the same, and a caller that writes each
+    /// namespace's reports before asking for the next holds one namespace's results at a time instead of the cluster's.
+    /// </summary>
+    public static IEnumerable<AuditSubjects> ExistingByNamespace(IClusterView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var workloads = view.ListWorkloads().ToLookup(w => w.Namespace, StringComparer.Ordinal);
+        var claims = view.ListClaims().ToLookup(c => c.Namespace, StringComparer.Ordinal);
+        foreach (var ns in workloads.Select(g => g.Key).Union(claims.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            yield return new AuditSubjects { Workloads = [.. workloads[ns]], ExistingClaims = [.. claims[ns]] };
+    }
 }

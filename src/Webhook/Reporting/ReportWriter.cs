@@ -34,7 +34,9 @@ public sealed partial class ReportWriter(IKubernetes client, WebhookMetrics metr
         _syncs = 0;
     }
 
-    public async Task SyncAsync(ReportApi api, IReadOnlyList<PolicyReport> wanted, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="wanted">Read once, in order; it may be built as it is read (one namespace at a time). If reading it
+    /// fails, what was written stays and nothing is deleted.</param>
+    public async Task SyncAsync(ReportApi api, IEnumerable<PolicyReport> wanted, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (_api != api || _syncs++ % ReconcileEvery == 0)
         {

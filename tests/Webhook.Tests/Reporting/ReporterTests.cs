@@ -262,4 +262,22 @@ public sealed class ReporterTests : IAsyncLifetime
         public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
         public void Dispose() { }
     }
+
+    [Fact]
+    public void Namespace_by_namespace_the_reporter_gets_the_whole_cluster_evaluation()
+    {
+        // Real installs in several namespaces (shared claims, AnythingLLM stores, replicated workloads): the reporter
+        // evaluates one namespace at a time to bound its memory, and must get exactly the results of one whole pass.
+        var view = RwxGuard.Cluster.ManifestViewLoader.Load(Path.Combine(Fixtures.Dir, "installs"));
+        var whole = PolicyAudit.Evaluate(view, new PolicyOptions(), new MutationOptions());
+        var byNamespace = AuditSubjects.ExistingByNamespace(view)
+            .SelectMany(subjects => PolicyAudit.Evaluate(view, subjects, new PolicyOptions(), new MutationOptions())).ToList();
+
+        Assert.True(whole.Select(r => r.Namespace).Distinct().Count() >= 2, "the fixture spans one namespace only");
+        Assert.Contains(whole, r => r.Result == AuditOutcome.Fail);
+        Assert.Equal(Keys(whole), Keys(byNamespace));
+        static List<string> Keys(IEnumerable<AuditResult> results) =>
+            [.. results.Select(r => $"{r.Resource} {r.Rule} {r.Result} {r.Message} {string.Join(",", r.Properties.OrderBy(p => p.Key, StringComparer.Ordinal))}")
+                .Order(StringComparer.Ordinal)];
+    }
 }
