@@ -179,6 +179,30 @@ public sealed class ReporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pass_that_fails_halfway_keeps_what_it_wrote_and_deletes_nothing()
+    {
+        // The reporter builds reports one namespace at a time as the writer reads them: if building fails halfway, the
+        // reports not reached yet must not be taken for stale and deleted.
+        var before = Violations("c", 1, Violations("b", 1, Violations("a", 1)));
+        var writer = Writer();
+        await writer.SyncAsync(ReportApi.PolicyReport, Wanted(before, out _), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        Assert.All(new[] { "a", "b", "c" }, ns => Assert.Single(Stored(ns)));
+
+        var after = Violations("a", 2); // namespace a changed; b and c not reached by the failing pass
+        IEnumerable<PolicyReport> FailingAfterA()
+        {
+            foreach (var report in Wanted(after, out _)) yield return report;
+            throw new InvalidOperationException("evaluation failed in namespace b");
+        }
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            writer.SyncAsync(ReportApi.PolicyReport, FailingAfterA(), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken));
+
+        Assert.Equal(2, Stored("a").Single().Int("summary.fail")); // written before the failure
+        Assert.Single(Stored("b"));
+        Assert.Single(Stored("c"));
+    }
+
+    [Fact]
     public async Task A_new_writer_deletes_stale_reports_restores_tampered_ones_and_leaves_others_alone()
     {
         var view = Violations("ai", 2);
