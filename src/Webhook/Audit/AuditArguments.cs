@@ -58,16 +58,15 @@ internal sealed class AuditArguments
     /// <summary>Parses the flags; throws <see cref="AuditUsageException"/> naming the bad one.</summary>
     public static AuditArguments Parse(IReadOnlyList<string> args)
     {
-        if (args.Any(a => a is "-h" or "--help" or "-?"))
-            return From([], AuditOutputFormat.Table, ReportApi.PolicyReport, "default", null, null, null, null, 30, help: true);
-        var command = AuditCommandLine.Create();
-        var result = command.Parse(args);
+        if (args.Any(a => a is "-h" or "--help" or "-?")) return new AuditArguments { Help = true };
+        var audit = AuditCommandLine.Create();
+        var result = audit.Command.Parse(args);
         if (result.Errors.Count > 0) throw new AuditUsageException(result.Errors[0].Message);
-        return AuditCommandLine.Read(result);
+        return audit.Read(result);
     }
 
     internal static AuditArguments From(IReadOnlyList<string> files, AuditOutputFormat output, ReportApi reportApi, string ns,
-        string? storageClass, string? mode, string? config, string? kubeconfig, double clusterTimeoutSeconds, bool help)
+        string? storageClass, string? mode, string? config, string? kubeconfig, double clusterTimeoutSeconds)
     {
         var parsed = new AuditArguments
         {
@@ -79,7 +78,6 @@ internal sealed class AuditArguments
             Config = config,
             Kubeconfig = kubeconfig,
             ClusterTimeoutSeconds = clusterTimeoutSeconds,
-            Help = help,
         };
         parsed.Files.AddRange(files);
         return parsed;

@@ -220,9 +220,15 @@ internal sealed class ListWatchLoop<T>(
                 if (initial is not null)
                 {
                     if (change.Type == EventType.Added && change.Object is { } added) initial.Add(added);
+                    // The initial objects come in no resourceVersion order: only the bookmark says where the state stands.
                     if (!change.InitialEventsEnd) continue;
+                    if (string.IsNullOrEmpty(change.ResourceVersion))
+                        throw new ApiException(System.Net.HttpStatusCode.BadRequest, "watch-list not served", new ApiStatus
+                        {
+                            Message = $"the {ResourceClient<T>.InitialEventsEndAnnotation} bookmark carried no resourceVersion",
+                        }, null);
                     // The whole state has arrived: it becomes the store, and the stream carries on as a watch.
-                    Commit(initial, change.ResourceVersion ?? "", "watch-list");
+                    Commit(initial, change.ResourceVersion, "watch-list");
                     initial = null;
                     initialDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
                 }

@@ -8,8 +8,7 @@ using RwxGuard.Mapping;
 
 namespace RwxGuard.Cluster;
 
-/// <param name="Count">Objects handed to the consumer from this page.</param>
-internal sealed record ListPage(int Count, string? ResourceVersion, string? Continue);
+internal sealed record ListPage(string? ResourceVersion, string? Continue);
 
 internal enum EventType { Added, Modified, Deleted, Bookmark }
 
@@ -42,7 +41,7 @@ internal sealed class ResourceClient<T>(ApiTransport api, string resource, strin
             {
                 var page = await JsonSerializer.DeserializeAsync(stream, listType, cancellationToken).ConfigureAwait(false)
                            ?? throw new JsonException($"the {Resource} list was JSON null");
-                return new ListPage(page.Items?.Count ?? 0, page.Metadata?.ResourceVersion,
+                return new ListPage(page.Metadata?.ResourceVersion,
                     string.IsNullOrEmpty(page.Metadata?.Continue) ? null : page.Metadata.Continue);
             }
             finally
@@ -108,7 +107,8 @@ internal sealed class ResourceClient<T>(ApiTransport api, string resource, strin
                     bookmark?.Annotations?.GetValueOrDefault(InitialEventsEndAnnotation) == "true");
             case "ERROR":
                 var status = JsonSerializer.Deserialize(json.Span, ClusterJsonContext.Default.WatchEventApiStatus)?.Object;
-                throw new ApiException((HttpStatusCode)(status?.Code ?? 500), status?.Reason, status, null);
+                // A Status without a code (0) is still a failure of the server's: as a 500, retried with backoff.
+                throw new ApiException((HttpStatusCode)(status is { Code: > 0 } ? status.Code : 500), status?.Reason, status, null);
             default:
                 throw new JsonException($"a {Resource} watch event has an unknown type '{decoded.Type}'");
         }

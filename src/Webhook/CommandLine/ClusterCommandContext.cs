@@ -18,16 +18,14 @@ public sealed class ClusterCommandContext : IDisposable
     public const string SettingsNamespace = "rwx-guard";
     public const string SettingsConfigMap = "rwx-guard-settings";
 
-    private ClusterCommandContext(Kubernetes client, string? defaultNamespace, string description)
+    private ClusterCommandContext(Kubernetes client, string? defaultNamespace)
     {
         Client = client;
         DefaultNamespace = defaultNamespace;
-        Description = description;
     }
 
     public Kubernetes Client { get; }
     public string? DefaultNamespace { get; }
-    public string Description { get; }
 
     /// <summary>Throws <see cref="MigrationException"/> with a one-line reason when no cluster can be reached from here.</summary>
     public static ClusterCommandContext Connect(string? kubeconfig)
@@ -48,7 +46,7 @@ public sealed class ClusterCommandContext : IDisposable
         }
         if (connection.Configuration is null)
             throw new MigrationException("no cluster: pass --kubeconfig, set $KUBECONFIG, or have ~/.kube/config");
-        return new ClusterCommandContext(new Kubernetes(connection.Configuration), connection.Configuration.Namespace, connection.Description);
+        return new ClusterCommandContext(new Kubernetes(connection.Configuration), connection.Configuration.Namespace);
     }
 
     /// <summary>Policy and Mutation settings: the file, else the ConfigMap the webhook reads, else defaults.</summary>

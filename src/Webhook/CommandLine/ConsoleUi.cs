@@ -25,8 +25,6 @@ public sealed class ConsoleUi : IMigrationOutput
             });
     }
 
-    public void Line(string text) => _console.Out.WriteLine(text);
-
     public void Checklist(IEnumerable<CheckResult> results)
     {
         foreach (var r in results)

@@ -28,7 +28,8 @@ public static class WebhookCommandLine
     {
         var root = new RootCommand("rwx-guard: keeps replicated workloads off single-attach volumes. With no command, serves the admission webhook.");
         ServeCommand.Configure(root, args, console);
-        root.Add(WithAction(AuditCommandLine.Create(), (r, ct) => AuditCommand.RunAsync(AuditCommandLine.Read(r), console.In, console.Out, console.Error, null, ct)));
+        var audit = AuditCommandLine.Create();
+        root.Add(WithAction(audit.Command, (r, ct) => AuditCommand.RunAsync(audit.Read(r), console.In, console.Out, console.Error, null, ct)));
         root.Add(MigrateCommandLine.Create(console));
         root.Add(VerifyCommandLine.Create(console));
         return (root, root.Parse(args));

@@ -5,9 +5,10 @@ using RwxGuard.Domain;
 namespace RwxGuard.Mapping;
 
 /// <summary>
-/// Adapter of <see cref="RecordMapping"/> for KubernetesClient's models: what the cluster view lists and watches
-/// (<see cref="Retention.Cached"/>) and what <c>webhook audit</c> loads from YAML (<see cref="Retention.Transient"/>,
-/// the default).
+/// Adapter of <see cref="RecordMapping"/> for KubernetesClient's models: what <c>webhook audit</c> loads from YAML and
+/// what <c>migrate</c> and <c>verify</c> read from a cluster (<see cref="Retention.Transient"/>, the default). The cluster
+/// view decodes into the minimal shapes instead (<see cref="ShapeMapping"/>); the tests' Mapping/BothAdapters runs each
+/// case through both adapters so they cannot drift.
 /// </summary>
 public static class ModelMapping
 {

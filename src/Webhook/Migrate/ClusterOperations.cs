@@ -125,10 +125,13 @@ internal sealed class ClusterOperations(IKubernetes k, MigrationTimings timings)
     /// <summary>Pods (not finished) that mount the claim, except the migration's own copy pods.</summary>
     public async Task<IReadOnlyList<string>> PodsMountingAsync(string ns, string claim, CancellationToken ct) =>
         (await k.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct)).Items
-            .Where(p => p.Status?.Phase is not ("Succeeded" or "Failed"))
-            .Where(p => (p.Spec?.Volumes ?? []).Any(v => v.PersistentVolumeClaim?.ClaimName == claim))
-            .Where(p => p.Metadata.Labels?.Value(MigrationObjects.ComponentLabel) != "copy")
-            .Select(p => p.Metadata.Name).ToList();
+            .Where(p => MountsClaim(p, claim)).Select(p => p.Metadata.Name).ToList();
+
+    /// <summary>A pod that is not finished, mounts the claim, and is not one of the migration's own copy pods.</summary>
+    public static bool MountsClaim(V1Pod pod, string claim) =>
+        pod.Status?.Phase is not ("Succeeded" or "Failed")
+        && (pod.Spec?.Volumes ?? []).Any(v => v.PersistentVolumeClaim?.ClaimName == claim)
+        && pod.Metadata.Labels?.Value(MigrationObjects.ComponentLabel) != "copy";
 
     public async Task UntilAsync(Func<Task<bool>> done, string what, TimeSpan timeout, CancellationToken ct)
     {

@@ -37,9 +37,7 @@ public static class ClusterReader
                 if (ModelMapping.ToPodTemplate(ds.Spec?.Template, Retention.Transient).ClaimNames.Contains(claimName)) unscalable.Add($"daemonset/{ds.Metadata.Name}");
             foreach (var pod in (await k.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct)).Items)
             {
-                if (pod.Status?.Phase is "Succeeded" or "Failed") continue;
-                if (!(pod.Spec?.Volumes ?? []).Any(v => v.PersistentVolumeClaim?.ClaimName == claimName)) continue;
-                if (pod.Metadata.Labels?.Value(MigrationObjects.ComponentLabel) == "copy") continue;
+                if (!ClusterOperations.MountsClaim(pod, claimName)) continue;
                 var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
                 if (owner is null or { Kind: "Job" }) unscalable.Add($"pod/{pod.Metadata.Name}{(owner is null ? "" : $" (job {owner.Name})")}");
             }

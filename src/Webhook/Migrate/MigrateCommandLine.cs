@@ -101,9 +101,9 @@ public static class MigrateCommandLine
                     ui.Fail($"no migration is recorded on {flags.Workload} or its claims in namespace {ns} ({MigrationAnnotations.State}): nothing to roll back");
                     return ExitFailed;
                 }
-                ui.Line($"Rolling back the migration of claim {ns}/{recorded.Claim} (started {recorded.Started:u} by {recorded.Owner}).");
+                ui.Info($"Rolling back the migration of claim {ns}/{recorded.Claim} (started {recorded.Started:u} by {recorded.Owner}).");
                 await executor.RollbackAsync(recorded, ct);
-                ui.Line($"Done: claim {recorded.Claim} is on persistentvolume/{recorded.OriginalVolume} again ({string.Join(",", recorded.OriginalClaim.AccessModes)}), replicas as before.");
+                ui.Info($"Done: claim {recorded.Claim} is on persistentvolume/{recorded.OriginalVolume} again ({string.Join(",", recorded.OriginalClaim.AccessModes)}), replicas as before.");
                 return ExitDone;
             }
 
@@ -124,18 +124,18 @@ public static class MigrateCommandLine
             PrintPlan(ui, request, plan);
             if (plan.AlreadyCompleted)
             {
-                ui.Line("Nothing to do: this claim was migrated already.");
+                ui.Info("Nothing to do: this claim was migrated already.");
                 return ExitDone;
             }
             if (plan.Refused) return ExitFailed;
             if (!flags.Apply)
             {
-                ui.Line("");
-                ui.Line($"Plan only; nothing was changed. To do it: webhook migrate {flags.Workload} -n {ns}{(flags.StorageClass is null ? "" : $" --storage-class {flags.StorageClass}")} --apply");
+                ui.Info("");
+                ui.Info($"Plan only; nothing was changed. To do it: webhook migrate {flags.Workload} -n {ns}{(flags.StorageClass is null ? "" : $" --storage-class {flags.StorageClass}")} --apply");
                 return ExitDone;
             }
 
-            ui.Line("");
+            ui.Info("");
             var (final, healthy) = await executor.ApplyAsync(plan.State!, ct);
             PrintDone(ui, final, plan);
             return healthy ? ExitDone : ExitFailed;
@@ -155,7 +155,7 @@ public static class MigrateCommandLine
             };
             ui.Fail(message);
             if (flags.Apply || flags.Rollback)
-                ui.Line($"Nothing that holds data was deleted. Run the same command again to resume{(flags.Rollback ? "" : ", or --rollback to undo")}.");
+                ui.Info($"Nothing that holds data was deleted. Run the same command again to resume{(flags.Rollback ? "" : ", or --rollback to undo")}.");
             return e is SettingsException ? WebhookCommandLine.ExitUsage : ExitFailed;
         }
     }
@@ -175,42 +175,42 @@ public static class MigrateCommandLine
     private static void PrintPlan(ConsoleUi ui, MigrateRequest request, MigrationPlan plan)
     {
         var s = plan.State;
-        ui.Line(s is null
+        ui.Info(s is null
             ? $"Migration of {request.Workload} in namespace {request.Namespace}"
             : $"{(plan.Resuming ? "Resuming the migration" : "Migration")} of persistentvolumeclaim {s.Namespace}/{s.Claim} " +
               $"({string.Join(",", s.OriginalClaim.AccessModes)}, {s.OriginalClaim.StorageClassName ?? "no class"}, volume {s.OriginalVolume}) " +
               $"to ReadWriteMany on storageclass {s.TargetClass}, {s.Size}");
-        ui.Line("");
-        ui.Line("Preflight:");
+        ui.Info("");
+        ui.Info("Preflight:");
         foreach (var check in plan.Checks) ui.StepDone("ok", check);
         foreach (var refusal in plan.Refusals) ui.Fail(refusal);
         foreach (var warning in plan.Warnings) ui.Warn(warning);
-        foreach (var note in plan.Notes) ui.Line($"  note: {note}");
+        foreach (var note in plan.Notes) ui.Info($"  note: {note}");
         if (plan.Refused)
         {
-            ui.Line("");
-            ui.Line($"Refused: {plan.Refusals.Count} preflight {(plan.Refusals.Count == 1 ? "check" : "checks")} failed; nothing was changed.");
+            ui.Info("");
+            ui.Info($"Refused: {plan.Refusals.Count} preflight {(plan.Refusals.Count == 1 ? "check" : "checks")} failed; nothing was changed.");
             return;
         }
         if (plan.Steps.Count == 0) return;
-        ui.Line("");
-        ui.Line("Steps:");
+        ui.Info("");
+        ui.Info("Steps:");
         var width = plan.Steps.Max(st => st.Name.Length);
-        for (var i = 0; i < plan.Steps.Count; i++) ui.Line($"  {i + 1,2}. {plan.Steps[i].Name.PadRight(width)}  {plan.Steps[i].Description}");
-        ui.Line("");
-        ui.Line($"Downtime: {plan.Downtime}.");
+        for (var i = 0; i < plan.Steps.Count; i++) ui.Info($"  {i + 1,2}. {plan.Steps[i].Name.PadRight(width)}  {plan.Steps[i].Description}");
+        ui.Info("");
+        ui.Info($"Downtime: {plan.Downtime}.");
     }
 
     private static void PrintDone(ConsoleUi ui, MigrationState s, MigrationPlan plan)
     {
-        ui.Line("");
-        ui.Line($"Migrated: persistentvolumeclaim {s.Namespace}/{s.Claim} is ReadWriteMany on {s.TargetClass}, persistentvolume/{s.NewVolume}.");
-        ui.Line($"Kept: persistentvolume/{s.OriginalVolume} (Retain) holds the data as it was before: the backup.{(s.Snapshot is null ? "" : $" And volumesnapshot/{s.Snapshot}.")}");
-        ui.Line($"  Undo:                         webhook migrate {s.Primary} -n {s.Namespace} --rollback");
-        ui.Line($"  Delete the backup when sure:  kubectl patch pv {s.OriginalVolume} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"Delete\"}}}}' && kubectl delete pv {s.OriginalVolume}");
-        ui.Line($"  The copy Job and its log:     kubectl logs -n {s.Namespace} job/{s.CopyJob}; kubectl delete job -n {s.Namespace} -l app.kubernetes.io/name=rwx-guard-migrate");
-        ui.Line($"  The new volume is Retain; to let deleting the claim delete it: kubectl patch pv {s.NewVolume} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"{s.NewVolumeReclaimPolicy ?? "Delete"}\"}}}}'");
-        foreach (var note in plan.Notes) ui.Line($"  note: {note}");
+        ui.Info("");
+        ui.Info($"Migrated: persistentvolumeclaim {s.Namespace}/{s.Claim} is ReadWriteMany on {s.TargetClass}, persistentvolume/{s.NewVolume}.");
+        ui.Info($"Kept: persistentvolume/{s.OriginalVolume} (Retain) holds the data as it was before: the backup.{(s.Snapshot is null ? "" : $" And volumesnapshot/{s.Snapshot}.")}");
+        ui.Info($"  Undo:                         webhook migrate {s.Primary} -n {s.Namespace} --rollback");
+        ui.Info($"  Delete the backup when sure:  kubectl patch pv {s.OriginalVolume} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"Delete\"}}}}' && kubectl delete pv {s.OriginalVolume}");
+        ui.Info($"  The copy Job and its log:     kubectl logs -n {s.Namespace} job/{s.CopyJob}; kubectl delete job -n {s.Namespace} -l app.kubernetes.io/name=rwx-guard-migrate");
+        ui.Info($"  The new volume is Retain; to let deleting the claim delete it: kubectl patch pv {s.NewVolume} -p '{{\"spec\":{{\"persistentVolumeReclaimPolicy\":\"{s.NewVolumeReclaimPolicy ?? "Delete"}\"}}}}'");
+        foreach (var note in plan.Notes) ui.Info($"  note: {note}");
     }
 
     /// <summary>Every object the migration creates, for a GitOps pipeline. The new volume's name exists only once
@@ -222,7 +222,7 @@ public static class MigrateCommandLine
         {
             $"# 1. persistentvolume/{s.OriginalVolume}: spec.persistentVolumeReclaimPolicy: Retain (patch, before anything else)\n" + KubernetesYaml.Serialize(MigrationObjects.TemporaryClaim(s)),
             $"# 2. with every workload mounting {s.Claim} at 0 replicas\n" + KubernetesYaml.Serialize(MigrationObjects.CopyJob(s)),
-            $"# 3. after the copy: the new volume Retain, {s.TemporaryClaim} deleted, the new volume's claimRef cleared, {s.Claim} deleted\n" +
+            $"# 3. after the copy: the new volume Retain, {s.TemporaryClaim} deleted, the new volume reserved for {s.Claim} (claimRef without uid), {s.Claim} deleted\n" +
             KubernetesYaml.Serialize(MigrationObjects.MigratedClaim(s with { Phase = MigrationState.Phases.Completed }, placeholder))
                 .Replace(placeholder, $"<the volume {s.TemporaryClaim} bound>", StringComparison.Ordinal),
         };

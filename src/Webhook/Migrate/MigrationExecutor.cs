@@ -302,7 +302,9 @@ public sealed class MigrationExecutor
         _output.StepDone(StepNames.ReleaseTemporary, $"persistentvolumeclaim/{state.TemporaryClaim} deleted; persistentvolume/{state.NewVolume} kept");
     }
 
-    // 9. A released volume keeps its claimRef (with the old uid) and binds to nobody until it is cleared.
+    // 9. A released volume keeps its claimRef (with the old uid) and binds to nobody until it changes. It is reserved
+    // for the claim of the original name (claimRef without a uid: pre-bound), not cleared: a cleared volume is Available
+    // to any pending claim of a matching class and size while step 10 waits, and another claim could bind the copy.
     private async Task FreeNewVolumeAsync(MigrationState state, CancellationToken ct)
     {
         var volume = await _ops.VolumeAsync(state.NewVolume!, ct) ?? throw new MigrationException($"persistentvolume {state.NewVolume} not found");
@@ -311,10 +313,22 @@ public sealed class MigrationExecutor
         {
             var current = await _ops.ClaimAsync(state.Namespace, claimRef.Name, ct);
             var boundToLiveClaim = current is not null && current.Metadata.Uid == claimRef.Uid && claimRef.Name == state.Claim;
-            if (!boundToLiveClaim && claimRef.Name is var n && (n == state.TemporaryClaim || n == state.Claim))
-                await _ops.PatchVolumeAsync(state.NewVolume!, new Dictionary<string, object?> { ["spec"] = new Dictionary<string, object?> { ["claimRef"] = null } }, ct);
+            var reserved = claimRef.Name == state.Claim && string.IsNullOrEmpty(claimRef.Uid);
+            if (!boundToLiveClaim && !reserved && claimRef.Name is var n && (n == state.TemporaryClaim || n == state.Claim))
+                await _ops.PatchVolumeAsync(state.NewVolume!, new Dictionary<string, object?>
+                {
+                    // A merge patch: the old uid and resourceVersion go, the reservation by namespace and name stays.
+                    ["spec"] = new Dictionary<string, object?>
+                    {
+                        ["claimRef"] = new Dictionary<string, object?>
+                        {
+                            ["namespace"] = state.Namespace, ["name"] = state.Claim, ["uid"] = null, ["resourceVersion"] = null,
+                            ["kind"] = "PersistentVolumeClaim", ["apiVersion"] = "v1",
+                        },
+                    },
+                }, ct);
         }
-        _output.StepDone(StepNames.FreeNewVolume, $"persistentvolume/{state.NewVolume} claimRef cleared");
+        _output.StepDone(StepNames.FreeNewVolume, $"persistentvolume/{state.NewVolume} reserved for persistentvolumeclaim/{state.Claim}");
     }
 
     // 10. Only now, and only with its volume Retain, does the original claim go.
@@ -329,8 +343,9 @@ public sealed class MigrationExecutor
         if (claim.Spec?.VolumeName != state.OriginalVolume)
             throw new MigrationException($"persistentvolumeclaim {state.Claim} is bound to {claim.Spec?.VolumeName ?? "nothing"}, neither the original volume " +
                                          $"{state.OriginalVolume} nor the new one {state.NewVolume}: stopping; look at it before running again");
-        await RequireRetainAsync(state.OriginalVolume, ct);
         await WaitNoPodsAsync(state, ct);
+        // Checked last, right before the delete: the wait can be long, and the policy may have been changed meanwhile.
+        await RequireRetainAsync(state.OriginalVolume, ct);
         await _ops.DeleteClaimAsync(claim, ct);
         _output.StepDone(StepNames.DeleteOriginal, $"persistentvolumeclaim/{state.Claim} deleted; persistentvolume/{state.OriginalVolume} (Retain) keeps the original data");
     }

@@ -288,7 +288,7 @@ public static class MigrationPlanner
             new(StepNames.Copy, $"job/{s.CopyJob} copies {s.Claim} to {s.TemporaryClaim} ({s.CopyImage}, {(s.Security.AsRoot ? "as root" : $"as uid {s.Security.RunAsUser}")}) and verifies every file"),
             new(StepNames.RetainNew, $"the new persistentvolume (bound to {s.TemporaryClaim}) patched: persistentVolumeReclaimPolicy -> Retain"),
             new(StepNames.ReleaseTemporary, $"persistentvolumeclaim/{s.TemporaryClaim} deleted (its volume is retained)"),
-            new(StepNames.FreeNewVolume, "the new persistentvolume's claimRef cleared: Available for the claim of the original name"),
+            new(StepNames.FreeNewVolume, "the new persistentvolume's claimRef set to the claim of the original name (no uid): reserved for it, bindable by no other claim"),
             new(StepNames.DeleteOriginal, $"persistentvolumeclaim/{s.Claim} deleted, only once persistentvolume/{s.OriginalVolume} is Retain (it keeps the data)"),
             new(StepNames.CreateMigrated, $"persistentvolumeclaim/{s.Claim} created: same name, labels and annotations, ReadWriteMany, storageclass {s.TargetClass}, volumeName = the new volume; wait for Bound"),
             new(StepNames.ScaleUp, $"{workloads} scaled back to {string.Join(", ", s.Workloads.Select(w => w == s.Primary || (w.Kind == s.Primary.Kind && w.Name == s.Primary.Name) ? s.ReplicasAfter ?? w.Replicas : w.Replicas))}; wait for the rollout"),

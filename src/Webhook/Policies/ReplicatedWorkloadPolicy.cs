@@ -97,10 +97,9 @@ public sealed class ReplicatedWorkloadPolicy
             return PolicyResult.Of(findings);
         }
 
-        SharedClaims.AddForClaim(findings, claim, view, options);
-        var replicated = SharedClaims.Mounters(claim.Namespace, claim.Name, view, options)
-            .Where(x => x.Pods > 1 && !x.Source.PerNode)
-            .ToList();
+        var mounters = SharedClaims.Mounters(claim.Namespace, claim.Name, view, options);
+        SharedClaims.AddForClaim(findings, claim, mounters, options);
+        var replicated = mounters.Where(x => x.Pods > 1 && !x.Source.PerNode).ToList();
         if (replicated.Count == 0) return PolicyResult.Of(findings);
 
         var who = string.Join("; ", replicated.Select(x => $"{x.Workload} {x.Source.Description}"));

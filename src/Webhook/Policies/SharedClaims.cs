@@ -86,10 +86,10 @@ public static class SharedClaims
         }
     }
 
-    /// <summary>PersistentVolumeClaim CREATE: the new single-attach claim is already mounted by several workloads' pods.</summary>
-    public static void AddForClaim(List<Finding> findings, ClaimInfo claim, IClusterView view, PolicyOptions options)
+    /// <summary>PersistentVolumeClaim CREATE: the new single-attach claim is already mounted by several workloads' pods
+    /// (<paramref name="mounters"/>: <see cref="Mounters"/> of the claim, which the caller reads for Policy 1 too).</summary>
+    public static void AddForClaim(List<Finding> findings, ClaimInfo claim, IReadOnlyList<ClaimMounter> mounters, PolicyOptions options)
     {
-        var mounters = Mounters(claim.Namespace, claim.Name, view, options);
         if (mounters.Count < 2 && !mounters.Any(m => m.Source.PerNode)) return;
         var total = mounters.Sum(m => m.Pods);
         var atLeast = mounters.Any(m => m.Source.PerNode) ? "at least " : "";

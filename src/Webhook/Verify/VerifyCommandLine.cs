@@ -83,8 +83,8 @@ public static class VerifyCommandLine
         ui.Checklist(results);
         var failed = results.Count(r => r.Status == CheckStatus.Fail);
         var warned = results.Count(r => r.Status == CheckStatus.Warn);
-        ui.Line("");
-        ui.Line(results.All(r => r.Subject == "rwx-guard")
+        ui.Info("");
+        ui.Info(results.All(r => r.Subject == "rwx-guard")
             ? $"No Deployment or StatefulSet with a PersistentVolumeClaim in namespace {ns}; exit code {exit}."
             : $"{results.Count} checks in namespace {ns}: {results.Count - failed - warned} passed, {warned} warnings, {failed} problems; exit code {exit}.");
     }

@@ -431,6 +431,25 @@ public sealed class ClusterViewTests
         Assert.Single(h.Api.WatchListRequests(Claims));
     }
 
+    /// <summary>
+    /// An initial-events bookmark without a resourceVersion gives no point to watch on from (a watch from "" starts at
+    /// "now" and would miss what changed in between): its state is not committed, and the view lists instead.
+    /// </summary>
+    [Fact]
+    public async Task A_watch_list_whose_end_bookmark_has_no_resource_version_is_not_committed()
+    {
+        await using var h = new ViewHarness();
+        h.Api.OnWatchList(Claims, Events(Json.Added(Json.Claim("ai", "from-the-stream", "5", Rwo)), InitialEventsEnd("")));
+        h.Api.OnList(Claims, Ok(Json.List(Claims, "100", Json.Claim("ai", "a", "100", Rwo))));
+        var view = h.Start();
+
+        await h.UntilReadyAsync();
+        Assert.Equal(LookupOutcome.Found, view.GetClaim("ai", "a").Outcome);
+        Assert.Equal(LookupOutcome.NotFound, view.GetClaim("ai", "from-the-stream").Outcome);
+        Assert.Single(h.Api.ListRequests(Claims));
+        await Poll.UntilAsync(() => h.Api.WatchRequests(Claims).Any(r => Param(r, "resourceVersion") == "100"), "the watch from the list's version");
+    }
+
     private static string InitialEventsEnd(string resourceVersion) => Json.Event("BOOKMARK", new System.Text.Json.Nodes.JsonObject
     {
         ["kind"] = "PersistentVolumeClaim",

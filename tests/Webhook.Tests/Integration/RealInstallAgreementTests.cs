@@ -47,6 +47,17 @@ public sealed class RealInstallAgreementTests
         [EmptyDatabaseUrlCase] = "image :pg needs a postgresql:// DATABASE_URL, not (no scheme)",
     };
 
+    /// <summary>What the audit must find (kind, name, rule, result) in the cases that are about a violation, so that the
+    /// four paths cannot agree by all missing it; "!" before a rule: it must not be there.</summary>
+    private static readonly Dictionary<string, string[]> Finds = new()
+    {
+        ["n8n hosting: main and two workers on one RWO claim"] =
+            ["Deployment n8n-worker replicated-single-attach fail", "Deployment n8n shared-single-attach warn", "Deployment n8n-worker shared-single-attach warn"],
+        ["n8n hosting with one worker: shared, not replicated"] =
+            ["Deployment n8n shared-single-attach warn", "Deployment n8n-worker shared-single-attach warn", "!Deployment n8n-worker replicated-single-attach fail"],
+        ["OpenShift example scaled to 2, no RWX class"] = ["Deployment anythingllm replicated-single-attach fail"],
+    };
+
     public static TheoryData<string, string, string?, string[]> Installs => new()
     {
         // case, install (under Fixtures), StorageClass list (Fixtures/storageclasses), edits (text, replacement, ...)
@@ -87,6 +98,12 @@ public sealed class RealInstallAgreementTests
         // 1. webhook audit
         var audit = await Cli.RunAsync("-f", input.FullName, "-o", "json");
         Assert.True(audit.ExitCode is 0 or 1, audit.ToString());
+        foreach (var expected in Finds.GetValueOrDefault(@case) ?? [])
+        {
+            var (absent, parts) = (expected.StartsWith('!'), expected.TrimStart('!').Split(' '));
+            var found = audit.For(parts[0], parts[1]).Any(r => (string?)r["rule"] == parts[2] && (string?)r["result"] == parts[3]);
+            Assert.True(found != absent, $"{@case}: {expected} ({audit})");
+        }
         if (Says.TryGetValue(@case, out var premise))
             Assert.Contains(objects.OfType<V1Deployment>().SelectMany(d => audit.For("Deployment", d.Metadata.Name)),
                 r => ((string?)r["summary"])?.Contains(premise, StringComparison.Ordinal) == true);
@@ -131,9 +148,11 @@ public sealed class RealInstallAgreementTests
         }
 
         // 4. the reporter, over the same cluster state
-        var reported = PolicyReportBuilder.Build(
-                PolicyAudit.Evaluate(ManifestViewLoader.Load(stateFile), new PolicyOptions(), new MutationOptions()),
-                DateTimeOffset.UtcNow, ReportApi.PolicyReport)
+        // The reporter's own way: one namespace at a time, then its report builder.
+        var clusterView = ManifestViewLoader.Load(stateFile);
+        var reported = AuditSubjects.ExistingByNamespace(clusterView)
+            .SelectMany(subjects => PolicyReportBuilder.Build(PolicyAudit.Evaluate(clusterView, subjects, new PolicyOptions(), new MutationOptions()),
+                DateTimeOffset.UtcNow, ReportApi.PolicyReport))
             .SelectMany(r => r.Results).ToList();
         foreach (var workload in objects.Where(o => o is V1Deployment or V1StatefulSet or V1ReplicaSet or V1DaemonSet))
         {

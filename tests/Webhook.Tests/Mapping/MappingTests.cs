@@ -203,7 +203,8 @@ public sealed class MappingTests
         json = KubernetesJson.Serialize(model);
 
         var admitted = BothAdapters.Claim(json);
-        var cached = ModelMapping.ToClaim(model, Retention.Cached);
+        // The view maps through the minimal shapes (ShapeMapping), as it decodes them.
+        var cached = ShapeMapping.ToClaim(JsonSerializer.Deserialize(json, AdmissionJsonContext.Default.ClaimObject)!, null, null, Retention.Cached);
 
         Assert.True(admitted.Annotations.Count > 1);
         Assert.Equal("accessModes ReadWriteOnce→ReadWriteMany", cached.Annotations[WellKnown.MutatedAnnotation]);
@@ -219,13 +220,16 @@ public sealed class MappingTests
         var claim = KubernetesJson.Deserialize<V1PersistentVolumeClaim>(Json.Claim("ai", "labelled", "7", ["ReadWriteOnce"]));
         claim.Metadata.Labels = Enumerable.Range(0, 1000).ToDictionary(i => $"label-{i}", i => "x");
 
-        var cached = ModelMapping.ToWorkload(deployment, Retention.Cached).Template;
+        // The view maps through the minimal shapes (ShapeMapping), as it decodes them.
+        var cached = ShapeMapping.ToWorkload(WorkloadKind.Deployment,
+            JsonSerializer.Deserialize(KubernetesJson.Serialize(deployment), AdmissionJsonContext.Default.WorkloadObject)!, null, null, Retention.Cached).Template;
         var admitted = BothAdapters.Workload(WorkloadKind.Deployment, KubernetesJson.Serialize(deployment)).Template;
 
         Assert.Equal(Retention.Cached.MaxItems, cached.ClaimNames.Count);
         Assert.Equal(Retention.Cached.MaxItems, cached.Containers.Count);
         Assert.True(cached.Truncated);
-        Assert.Equal(Retention.Cached.MaxItems, ModelMapping.ToClaim(claim, Retention.Cached).Labels.Count);
+        Assert.Equal(Retention.Cached.MaxItems, ShapeMapping.ToClaim(
+            JsonSerializer.Deserialize(KubernetesJson.Serialize(claim), AdmissionJsonContext.Default.ClaimObject)!, null, null, Retention.Cached).Labels.Count);
         // Under admission nothing is cut: the object is decided once, whole.
         Assert.Equal(300, admitted.ClaimNames.Count);
         Assert.False(admitted.Truncated);

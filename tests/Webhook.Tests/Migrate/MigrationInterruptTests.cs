@@ -1,6 +1,8 @@
 using System.Net;
 using k8s.Autorest;
 using RwxGuard.Migrate;
+using k8s;
+using RwxGuard.Tests.Cluster;
 using RwxGuard.Tests.Infrastructure.FakeKube;
 
 namespace RwxGuard.Tests.Migrate;
@@ -100,7 +102,7 @@ public sealed class MigrationInterruptTests
         { StepNames.Copy, "create", "jobs", null, true },
         { StepNames.RetainNew, "patch", "persistentvolumes", MigrationAnnotations.MigratedFrom, false },
         { StepNames.ReleaseTemporary, "delete", "persistentvolumeclaims", "-rwx-guard-migration", true },
-        { StepNames.FreeNewVolume, "patch", "persistentvolumes", "\"claimRef\":null", true },
+        { StepNames.FreeNewVolume, "patch", "persistentvolumes", "\"uid\":null", true },
         { StepNames.DeleteOriginal, "delete", "persistentvolumeclaims", MigrationHarness.ClaimName, true },
         { StepNames.CreateMigrated, "create", "persistentvolumeclaims", "ReadWriteMany\"],\"resources\"", true },
         { StepNames.ScaleUp, "patch", "deployments", "\"replicas\":2", false },
@@ -147,6 +149,37 @@ public sealed class MigrationInterruptTests
 
         Assert.Equal(1, h.Api.Faults.Fired);
         Assert.StartsWith(MigrationHarness.Owner + " since ", h.Get(ResourceType.Deployments, "anythingllm").Annotations()[MigrationAnnotations.Lock]);
+    }
+
+    [Fact]
+    public async Task The_copy_is_reserved_for_the_claim_of_the_original_name_and_no_other_claim_binds_it()
+    {
+        await using var h = await MigrationHarness.StartAsync();
+        var before = TreeSnapshot.Of(h.VolumePath(h.OriginalVolume));
+        var uid = h.Claim()!.Uid();
+        await StopAfterAsync(h, StepNames.FreeNewVolume);
+        var copy = h.Api.Store.List(ResourceType.Volumes)
+            .Single(v => v["metadata"]?["annotations"]?[MigrationAnnotations.MigratedFrom] is not null);
+        Assert.Equal(MigrationHarness.ClaimName, copy.Str("spec.claimRef.name"));
+        Assert.True(string.IsNullOrEmpty(copy.Str("spec.claimRef.uid")), copy.ToJsonString());
+
+        // Someone else's claim of the same class and a size the copy could hold, created while the original still exists
+        // (step 10 waits for its pods): it must get a volume of its own, never the copy.
+        await h.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new k8s.Models.V1PersistentVolumeClaim
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "someone-else" },
+            Spec = new k8s.Models.V1PersistentVolumeClaimSpec
+            {
+                AccessModes = ["ReadWriteMany"],
+                StorageClassName = "efs-sc",
+                Resources = new k8s.Models.V1VolumeResourceRequirements { Requests = new Dictionary<string, k8s.Models.ResourceQuantity> { ["storage"] = new("1Mi") } },
+            },
+        }, MigrationHarness.Ns, cancellationToken: Ct);
+        await Poll.UntilAsync(() => h.Claim("someone-else")?.Str("status.phase") == "Bound", "the other claim binds");
+        Assert.NotEqual(copy.Name(), h.Claim("someone-else")!.Str("spec.volumeName"));
+
+        var state = await ResumeAsync(h);
+        await MigrationEndToEndTests.AssertMigratedAsync(h, state, before, uid, replicas: 1);
     }
 
     [Fact]

@@ -118,9 +118,34 @@ public sealed class AnythingLlmStoreTests
     }
 
     [Fact]
+    public void An_init_container_or_sidecar_running_the_SQLite_image_does_not_make_a_safe_server_unsafe()
+    {
+        // The other way round: the server is :pg on PostgreSQL with external vectors (nothing on the volume), while an
+        // init container (a migration step, say) runs the main image, which would keep SQLite and LanceDB there.
+        var workload = AnythingLlm("mintplexlabs/anythingllm:pg", "postgresql://db/llm", "pgvector");
+        workload = workload with
+        {
+            Template = workload.Template with
+            {
+                Containers =
+                [
+                    workload.Template.Containers[0],
+                    new ContainerInfo { Image = "mintplexlabs/anythingllm:latest", Init = true },
+                ],
+            },
+        };
+
+        Assert.Empty(Policy.EvaluateWorkload(workload, null, Rwx, Defaults).Findings);
+        // The same init container's image as the server's is what the rules would judge: SQLite and LanceDB.
+        var initAsServer = workload with { Template = workload.Template with { Containers = [workload.Template.Containers[1] with { Init = false }] } };
+        Assert.Equal([Rules.AnythingLlmSqlite, Rules.AnythingLlmLanceDb],
+            Policy.EvaluateWorkload(initAsServer, null, Rwx, Defaults).Findings.Select(f => f.Rule));
+    }
+
+    [Fact]
     public void A_template_known_by_its_label_only_is_decided_by_its_first_container()
     {
-        var workload = AnythingLlm("registry.example/acme/chat:2.0", "postgresql://db/llm", "pgvector") with { };
+        var workload = AnythingLlm("registry.example/acme/chat:2.0", "postgresql://db/llm", "pgvector");
         workload = workload with
         {
             Template = workload.Template with { Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "anythingllm" } },
